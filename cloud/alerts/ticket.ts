@@ -1,0 +1,26 @@
+import { z } from 'zod';
+import { gradeSchema } from '../../gateway/rules/alert.js';
+
+/**
+ * The 12345-style closed loop (shared/DESIGN.md section 6): open (受理) -> assigned (派单) ->
+ * acknowledged -> on_site (处置) -> resolved (办结) -> closed (回访).
+ */
+export const ticketStateSchema = z.enum(['open', 'assigned', 'acknowledged', 'on_site', 'resolved', 'closed']);
+export type TicketState = z.infer<typeof ticketStateSchema>;
+
+export const ticketSchema = z.object({
+  id: z.string(),
+  householdId: z.string(),
+  deviceId: z.string(),
+  gatewayId: z.string(),
+  rule: z.string(),
+  grade: gradeSchema,
+  state: ticketStateSchema,
+  summary: z.string(),
+  /** ISO 8601: when the first alert of the ticket was raised on the gateway. */
+  openedAt: z.string(),
+  updatedAt: z.string(),
+  /** Alerts appended to this ticket (raises and clears). */
+  alertCount: z.number().int(),
+});
+export type Ticket = z.infer<typeof ticketSchema>;

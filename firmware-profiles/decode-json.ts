@@ -1,0 +1,51 @@
+import type { Metric } from './metrics.js';
+import type { Profile } from './schema.js';
+
+export type DecodeResult =
+  | { ok: true; metrics: Partial<Record<Metric, number>> }
+  | { ok: false; reason: string };
+
+function valueAt(root: unknown, path: string): unknown {
+  let node = root;
+  for (const key of path.split('.')) {
+    if (node === null || typeof node !== 'object' || Array.isArray(node)) return undefined;
+    node = (node as Record<string, unknown>)[key];
+  }
+  return node;
+}
+
+/**
+ * Decodes one MQTT JSON payload with a profile. Never throws: a device's bad frame is the
+ * device's fault, so it comes back as a reason to log and count, never as an exception.
+ */
+export function decodeJsonPayload(profile: Profile, payload: Uint8Array): DecodeResult {
+  let body: unknown;
+  try {
+    body = JSON.parse(Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8'));
+  } catch {
+    return { ok: false, reason: 'payload is not JSON' };
+  }
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    return { ok: false, reason: 'payload is not a JSON object' };
+  }
+  const metrics: Partial<Record<Metric, number>> = {};
+  for (const field of profile.fields) {
+    const raw = valueAt(body, field.path);
+    if (raw === undefined || raw === null) {
+      if (field.optional) continue;
+      return { ok: false, reason: `${field.path} is missing` };
+    }
+    if (typeof raw !== 'number' || !Number.isFinite(raw)) {
+      return { ok: false, reason: `${field.path} is ${JSON.stringify(raw)}, expected a number` };
+    }
+    const value = raw * field.scale + field.offset;
+    if (field.min !== undefined && value < field.min) {
+      return { ok: false, reason: `${field.path} = ${value} is below ${field.min}` };
+    }
+    if (field.max !== undefined && value > field.max) {
+      return { ok: false, reason: `${field.path} = ${value} is above ${field.max}` };
+    }
+    metrics[field.metric] = value;
+  }
+  return { ok: true, metrics };
+}

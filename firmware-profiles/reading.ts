@@ -1,0 +1,9 @@
+import type { Metric } from './metrics.js';
+
+/** One decoded frame of one device: what the rules consume. */
+export interface Reading {
+  deviceId: string;
+  /** Receive time on the gateway's clock, ms since the epoch. */
+  at: number;
+  metrics: Partial<Record<Metric, number>>;
+}

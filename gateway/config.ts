@@ -1,0 +1,93 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { durationSchema } from '../lib/duration.js';
+import { idSchema } from '../lib/ids.js';
+import { InputError, parseOrThrow } from '../lib/validation.js';
+import { DEFAULT_RULES } from './rules/defaults.js';
+import { ruleSchema } from './rules/schema.js';
+
+export const deviceConfigSchema = z
+  .object({
+    id: idSchema,
+    householdId: idSchema,
+    /** A firmware profile id, `<vendor>/<model>`. */
+    profile: z.string().min(1),
+    /** Name the device uses in its topic, when it is not the device id (e.g. a Tasmota topic). */
+    topicName: z
+      .string()
+      .regex(/^[^/+#]+$/, 'one topic level: no "/", "+" or "#"')
+      .optional(),
+  })
+  .strict();
+export type DeviceConfig = z.infer<typeof deviceConfigSchema>;
+
+export const gatewayConfigSchema = z
+  .object({
+    gatewayId: idSchema,
+    /** Where the gateway keeps its SQLite file (outbox and rule state). @default ./data/gateway */
+    dataDir: z.string().min(1).default('./data/gateway'),
+    mqtt: z
+      .object({
+        /** @default 0.0.0.0 */
+        host: z.string().default('0.0.0.0'),
+        /** 0 = any free port. @default 1883 */
+        port: z.number().int().min(0).max(65535).default(1883),
+        /** Larger payloads are refused and the client disconnected. @default 65536 */
+        maxPayloadBytes: z.number().int().positive().default(65_536),
+      })
+      .strict()
+      .default({ host: '0.0.0.0', port: 1883, maxPayloadBytes: 65_536 }),
+    cloud: z
+      .object({
+        url: z.url({ protocol: /^https?$/ }),
+        /** This gateway's ingest token; GRIDWATCH_GATEWAY_TOKEN in the environment is used when absent. */
+        token: z.string().min(16).optional(),
+        /** @default 100 */
+        batchSize: z.number().int().min(1).max(500).default(100),
+        /** @default "1s" */
+        retryInitial: durationSchema.default(1_000),
+        /** @default "60s" */
+        retryMax: durationSchema.default(60_000),
+        /** @default "10s" */
+        requestTimeout: durationSchema.default(10_000),
+      })
+      .strict(),
+    devices: z.array(deviceConfigSchema).min(1, 'list at least one device'),
+    /** @default the catalogue in gateway/rules/defaults.ts */
+    rules: z.array(ruleSchema).default(() => DEFAULT_RULES.map((r) => ruleSchema.parse(r))),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    const ids = new Map<string, number>();
+    config.devices.forEach((d, i) => {
+      const first = ids.get(d.id);
+      if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['devices', i, 'id'], message: `${d.id} is already devices[${first}]` });
+      else ids.set(d.id, i);
+    });
+    const ruleIds = new Set<string>();
+    config.rules.forEach((r, i) => {
+      if (ruleIds.has(r.id)) ctx.addIssue({ code: 'custom', path: ['rules', i, 'id'], message: `rule ${r.id} is defined twice` });
+      ruleIds.add(r.id);
+    });
+  });
+
+export type GatewayConfigInput = z.input<typeof gatewayConfigSchema>;
+export type GatewayConfig = z.output<typeof gatewayConfigSchema>;
+
+/** Reads and validates a gateway YAML (or JSON) file; errors name the file and each field. */
+export function loadGatewayConfig(file: string): GatewayConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new InputError(`cannot read the gateway config ${file}: ${(err as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (err) {
+    throw new InputError(`${file} is not valid YAML: ${(err as Error).message}`);
+  }
+  return parseOrThrow(gatewayConfigSchema, raw, file);
+}

@@ -1,0 +1,46 @@
+import { join } from 'node:path';
+import { openDurableSqlite, type SqliteDatabase } from '../lib/sqlite.js';
+
+/**
+ * The gateway keeps everything that must survive a restart in one SQLite file, so that a rule's
+ * state and the alert it emits are committed in one transaction: the outbox and the rule state.
+ */
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE outbox (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     alert_id TEXT NOT NULL UNIQUE,
+     device_id TEXT NOT NULL,
+     body TEXT NOT NULL,
+     enqueued_at INTEGER NOT NULL,
+     attempts INTEGER NOT NULL DEFAULT 0,
+     last_error TEXT,
+     rejected INTEGER NOT NULL DEFAULT 0
+   );
+   CREATE TABLE rule_state (
+     rule_id TEXT NOT NULL,
+     device_id TEXT NOT NULL,
+     state TEXT NOT NULL,
+     updated_at INTEGER NOT NULL,
+     PRIMARY KEY (rule_id, device_id)
+   );
+   CREATE TABLE gateway_runs (
+     started_at INTEGER NOT NULL,
+     alive_at INTEGER NOT NULL
+   );`,
+];
+
+export function openGatewayDatabase(dataDir: string): SqliteDatabase {
+  const db = openDurableSqlite(dataDir === ':memory:' ? ':memory:' : join(dataDir, 'gateway.sqlite'));
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > MIGRATIONS.length) {
+    db.close();
+    throw new Error(`${dataDir}/gateway.sqlite was written by a newer gridwatch (schema ${version}); upgrade this gateway`);
+  }
+  for (let v = version; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+  return db;
+}

@@ -1,0 +1,48 @@
+import type { Clock } from '../../lib/clock.js';
+import type { Logger } from '../../lib/log.js';
+import { decodeJsonPayload } from '../../firmware-profiles/decode-json.js';
+import type { RuleEngine } from '../rules/engine.js';
+import type { MqttDevice } from './mqtt-devices.js';
+
+export interface MqttIngestCounters {
+  frames: number;
+  readings: number;
+  unknownTopic: number;
+  malformed: number;
+}
+
+/**
+ * Turns an MQTT frame into a reading and hands it to the rules. A frame that is not from a known
+ * device or does not decode is logged with its reason and counted; device input never throws.
+ */
+export class MqttIngest {
+  readonly counters: MqttIngestCounters = { frames: 0, readings: 0, unknownTopic: 0, malformed: 0 };
+
+  constructor(
+    private readonly devices: ReadonlyMap<string, MqttDevice>,
+    private readonly engine: RuleEngine,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+  ) {}
+
+  handle(topic: string, payload: Buffer, clientId: string): void {
+    this.counters.frames++;
+    const device = this.devices.get(topic);
+    if (!device) {
+      this.counters.unknownTopic++;
+      this.logger.debug({ topic, client: clientId }, 'frame on a topic of no configured device; ignored');
+      return;
+    }
+    const decoded = decodeJsonPayload(device.profile, payload);
+    if (!decoded.ok) {
+      this.counters.malformed++;
+      this.logger.warn(
+        { device: device.context.deviceId, profile: device.profile.id, topic, reason: decoded.reason },
+        'malformed frame rejected',
+      );
+      return;
+    }
+    this.counters.readings++;
+    this.engine.process({ deviceId: device.context.deviceId, at: this.clock.now(), metrics: decoded.metrics }, device.context);
+  }
+}

@@ -1,0 +1,112 @@
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../lib/log.js';
+import { InputError } from '../lib/validation.js';
+import { loadProfiles, type ProfileRegistry } from '../firmware-profiles/index.js';
+import type { GatewayConfig } from './config.js';
+import { openGatewayDatabase } from './database.js';
+import { startMqttBroker } from './drivers/mqtt-broker.js';
+import { mqttDevicesByTopic } from './drivers/mqtt-devices.js';
+import { MqttIngest, type MqttIngestCounters } from './drivers/mqtt-ingest.js';
+import { Outbox } from './outbox.js';
+import { RuleEngine } from './rules/engine.js';
+import { RuleStateStore } from './rules/state-store.js';
+import { GatewayRuns } from './runs.js';
+import { Uplink, type UplinkStatus } from './uplink.js';
+
+export interface GatewayDeps {
+  clock: Clock;
+  logger: Logger;
+  profiles?: ProfileRegistry;
+  /** How often dirty rule state is written, in wall milliseconds. @default 1000 */
+  stateFlushMs?: number;
+}
+
+export interface GatewayStatus {
+  gatewayId: string;
+  mqtt: MqttIngestCounters;
+  outbox: { pending: number; rejected: number };
+  uplink: UplinkStatus;
+}
+
+export interface GatewayHandle {
+  mqttPort: number;
+  outbox: Outbox;
+  uplink: Uplink;
+  status(): GatewayStatus;
+  /** Stops taking frames, writes rule state, waits for an in-flight delivery, closes the database. */
+  close(): Promise<void>;
+}
+
+/** The gateway's composition root: database -> outbox + rule state -> engine -> MQTT driver -> uplink. */
+export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Promise<GatewayHandle> {
+  const { clock, logger } = deps;
+  const token = config.cloud.token ?? process.env.GRIDWATCH_GATEWAY_TOKEN;
+  if (!token) throw new InputError('cloud.token: no gateway token; set it in the config or in GRIDWATCH_GATEWAY_TOKEN');
+  const devices = mqttDevicesByTopic(config.devices, deps.profiles ?? loadProfiles());
+
+  const db = openGatewayDatabase(config.dataDir);
+  const outbox = new Outbox(db);
+  const retried = outbox.retryRejected();
+  if (retried > 0) logger.warn({ alerts: retried }, 'alerts the cloud rejected before are offered again');
+  const runs = new GatewayRuns(db);
+  const offline = runs.begin(clock.now());
+  const states = new RuleStateStore(db, logger.child({ component: 'rules' }));
+  const engine = new RuleEngine({
+    gatewayId: config.gatewayId,
+    rules: config.rules,
+    db,
+    outbox,
+    states,
+    offline,
+    logger: logger.child({ component: 'rules' }),
+  });
+  engine.start();
+
+  const ingest = new MqttIngest(devices, engine, clock, logger.child({ component: 'mqtt' }));
+  const broker = await startMqttBroker({
+    ...config.mqtt,
+    logger: logger.child({ component: 'mqtt' }),
+    onFrame: (topic, payload, clientId) => ingest.handle(topic, payload, clientId),
+  });
+
+  const uplink = new Uplink({
+    outbox,
+    cloudUrl: config.cloud.url,
+    token,
+    clock,
+    logger: logger.child({ component: 'uplink' }),
+    batchSize: config.cloud.batchSize,
+    retryInitialMs: config.cloud.retryInitial,
+    retryMaxMs: config.cloud.retryMax,
+    requestTimeoutMs: config.cloud.requestTimeout,
+  });
+  uplink.start();
+
+  // Housekeeping in wall time (not the injected clock): how much state a crash may lose.
+  const flush = () => {
+    states.flush(clock.now());
+    runs.alive(clock.now());
+  };
+  const flushTimer = setInterval(flush, deps.stateFlushMs ?? 1_000);
+  flushTimer.unref();
+
+  logger.info(
+    { gatewayId: config.gatewayId, devices: devices.size, rules: config.rules.map((r) => r.id), mqttPort: broker.port, pending: outbox.counts().pending },
+    'gateway started',
+  );
+
+  return {
+    mqttPort: broker.port,
+    outbox,
+    uplink,
+    status: () => ({ gatewayId: config.gatewayId, mqtt: { ...ingest.counters }, outbox: outbox.counts(), uplink: uplink.status() }),
+    async close() {
+      clearInterval(flushTimer);
+      await broker.close();
+      flush();
+      await uplink.stop();
+      db.close();
+      logger.info({ gatewayId: config.gatewayId }, 'gateway stopped');
+    },
+  };
+}

@@ -1,0 +1,117 @@
+import { z } from 'zod';
+import { formatDuration } from '../../lib/duration.js';
+import { METRICS } from '../../firmware-profiles/metrics.js';
+import { offlineWithin } from '../runs.js';
+import type { Evaluate, Step } from './evaluator.js';
+import type { CounterIdleRule } from './schema.js';
+
+/**
+ * State of one (counter-idle rule, device). Small and bounded: instead of the whole day's
+ * readings it keeps only the most recent increases that together reach `minIncrease`, which is
+ * all it takes to know when the window last held enough use.
+ */
+export const counterIdleStateSchema = z.object({
+  lastValue: z.number(),
+  lastSeenAt: z.number(),
+  /** Start of the current unbroken run of reports (reset by a gap over 2 x heartbeat). */
+  seenSince: z.number(),
+  /** [at, increase] pairs, oldest first; their sum reaches minIncrease (or holds all use seen). */
+  recent: z.array(z.tuple([z.number(), z.number()])),
+  /** The open alert's episode (its due time), or null when no alert is open. */
+  openEpisode: z.number().nullable(),
+});
+export type CounterIdleState = z.infer<typeof counterIdleStateSchema>;
+
+function sum(pairs: ReadonlyArray<readonly [number, number]>): number {
+  let total = 0;
+  for (const [, inc] of pairs) total += inc;
+  return total;
+}
+
+/**
+ * When the condition holds from: the window must lie after the last time use reached the
+ * threshold and inside the unbroken run of reports.
+ */
+export function counterIdleDueAt(rule: CounterIdleRule, state: CounterIdleState): number {
+  const reachedAt = sum(state.recent) >= rule.minIncrease ? state.recent[0]![0] : Number.NEGATIVE_INFINITY;
+  return Math.max(reachedAt, state.seenSince) + rule.window;
+}
+
+function round(n: number): number {
+  return Math.round(n * 100) / 100;
+}
+
+export const evaluateCounterIdle: Evaluate<CounterIdleRule, CounterIdleState> = (
+  rule,
+  prev,
+  reading,
+  device,
+  gateway,
+): Step<CounterIdleState> | undefined => {
+  const value = reading.metrics[rule.metric];
+  if (value === undefined) return undefined;
+  const unit = METRICS[rule.metric].unit;
+
+  if (!prev) {
+    return {
+      state: { lastValue: value, lastSeenAt: reading.at, seenSince: reading.at, recent: [], openEpisode: null },
+    };
+  }
+
+  // A reading stamped before the last one (a clock stepped back) must not move time backwards.
+  const at = Math.max(reading.at, prev.lastSeenAt);
+  const silentFor = at - prev.lastSeenAt - offlineWithin(gateway.offline, prev.lastSeenAt, at);
+  const seenSince = silentFor > 2 * device.heartbeatMs ? at : prev.seenSince;
+  // A counter that went down was reset or replaced: it counts again from zero.
+  const increase = value >= prev.lastValue ? value - prev.lastValue : value;
+
+  const recent = prev.recent.slice();
+  if (increase > 0) {
+    recent.push([at, increase]);
+    while (recent.length > 1 && sum(recent) - recent[0]![1] >= rule.minIncrease) recent.shift();
+  }
+  const state: CounterIdleState = {
+    lastValue: value,
+    lastSeenAt: at,
+    seenSince,
+    recent,
+    openEpisode: prev.openEpisode,
+  };
+  const dueAt = counterIdleDueAt(rule, state);
+  const windowStart = at - rule.window;
+  const used = sum(recent.filter(([t]) => t > windowStart));
+
+  if (state.openEpisode !== null) {
+    // Cleared by the same test that raised it: the window holds enough use again.
+    if (used < rule.minIncrease) return { state };
+    return {
+      state: { ...state, openEpisode: null },
+      edge: {
+        kind: 'clear',
+        episode: state.openEpisode,
+        summary: `${rule.title} ended: ${round(used)} ${unit} used in the last ${formatDuration(rule.window)}, household ${device.householdId}`,
+        details: { used: round(used), unit, threshold: rule.minIncrease, window: formatDuration(rule.window) },
+      },
+    };
+  }
+
+  if (at < dueAt) return { state };
+  const lastUseAt = recent.length > 0 ? recent[recent.length - 1]![0] : null;
+  return {
+    state: { ...state, openEpisode: dueAt },
+    edge: {
+      kind: 'raise',
+      episode: dueAt,
+      summary: `${rule.title}: ${round(used)} ${unit} in ${formatDuration(rule.window)} (threshold ${rule.minIncrease} ${unit}), household ${device.householdId}, device ${device.deviceId}`,
+      details: {
+        used: round(used),
+        unit,
+        threshold: rule.minIncrease,
+        window: formatDuration(rule.window),
+        windowStart: new Date(windowStart).toISOString(),
+        lastUseAt: lastUseAt === null ? null : new Date(lastUseAt).toISOString(),
+        counter: value,
+      },
+    },
+  };
+};

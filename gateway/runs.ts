@@ -1,0 +1,51 @@
+import type { SqliteDatabase } from '../lib/sqlite.js';
+
+/** [from, to] in ms: a span during which this gateway was not running. */
+export type OfflineSpan = readonly [number, number];
+
+const RUNS_KEPT = 50;
+
+/**
+ * Remembers when the gateway ran, so rules can tell "the device was silent" from "we were not
+ * listening": a reading gap that overlaps a gateway restart is not the device's silence.
+ */
+export class GatewayRuns {
+  readonly #db: SqliteDatabase;
+  #runId: number | bigint | null = null;
+
+  constructor(db: SqliteDatabase) {
+    this.#db = db;
+  }
+
+  /** Records the start of this run and returns the spans the gateway was down, oldest first. */
+  begin(now: number): OfflineSpan[] {
+    const runs = this.#db.prepare('SELECT started_at, alive_at FROM gateway_runs ORDER BY rowid').all() as Array<{
+      started_at: number;
+      alive_at: number;
+    }>;
+    const spans: OfflineSpan[] = [];
+    for (let i = 0; i < runs.length; i++) {
+      const downFrom = runs[i]!.alive_at;
+      const downTo = i + 1 < runs.length ? runs[i + 1]!.started_at : now;
+      if (downTo > downFrom) spans.push([downFrom, downTo]);
+    }
+    this.#runId = this.#db.prepare('INSERT INTO gateway_runs (started_at, alive_at) VALUES (?, ?)').run(now, now).lastInsertRowid;
+    this.#db
+      .prepare('DELETE FROM gateway_runs WHERE rowid NOT IN (SELECT rowid FROM gateway_runs ORDER BY rowid DESC LIMIT ?)')
+      .run(RUNS_KEPT);
+    return spans;
+  }
+
+  /** Notes that the gateway was still running at `now` (called with every state flush). */
+  alive(now: number): void {
+    if (this.#runId === null) return;
+    this.#db.prepare('UPDATE gateway_runs SET alive_at = MAX(alive_at, ?) WHERE rowid = ?').run(now, this.#runId);
+  }
+}
+
+/** How much of [from, to] the gateway was down. */
+export function offlineWithin(spans: readonly OfflineSpan[], from: number, to: number): number {
+  let total = 0;
+  for (const [a, b] of spans) total += Math.max(0, Math.min(b, to) - Math.max(a, from));
+  return total;
+}

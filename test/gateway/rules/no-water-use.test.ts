@@ -1,0 +1,142 @@
+import { afterEach, describe, expect, test } from 'vitest';
+import { DAY, HOUR, MINUTE, T0, WATER_METER, ruleHarness, tempDir, type RuleHarness } from '../../support/rule-harness.js';
+
+const INTERVAL = 15 * MINUTE;
+const WINDOW = 24 * HOUR;
+const THRESHOLD = 10;
+
+interface Sample {
+  at: number;
+  volume: number;
+}
+
+/** A meter reading every 15 min; `useAt(t)` is litres used in the interval ending at t. */
+function series(from: number, to: number, startVolume: number, useAt: (t: number) => number): Sample[] {
+  const out: Sample[] = [];
+  let volume = startVolume;
+  for (let t = from; t <= to; t += INTERVAL) {
+    volume += useAt(t);
+    out.push({ at: t, volume });
+  }
+  return out;
+}
+
+/**
+ * The definition, computed the slow way: the first reading at which the last 24 h hold less
+ * than 10 L of use and the meter has been reporting for the whole 24 h.
+ */
+function expectedFiring(samples: Sample[]): number | undefined {
+  const first = samples[0]!.at;
+  for (let i = 1; i < samples.length; i++) {
+    const t = samples[i]!.at;
+    if (t - first < WINDOW) continue;
+    let used = 0;
+    for (let j = 1; j <= i; j++) {
+      if (samples[j]!.at > t - WINDOW) used += Math.max(0, samples[j]!.volume - samples[j - 1]!.volume);
+    }
+    if (used < THRESHOLD) return t;
+  }
+  return undefined;
+}
+
+/** Morning and evening use, every day, until `stopsAt`. */
+function routine(stopsAt = Number.POSITIVE_INFINITY) {
+  return (t: number) => {
+    if (t >= stopsAt) return 0;
+    const minuteOfDay = ((t - T0) % DAY) / MINUTE;
+    if (minuteOfDay === 7 * 60 + 15) return 40;
+    if (minuteOfDay === 12 * 60) return 6;
+    if (minuteOfDay === 19 * 60 + 30) return 55;
+    return 0;
+  };
+}
+
+let h: RuleHarness | undefined;
+afterEach(() => {
+  h?.close();
+  h = undefined;
+});
+
+describe('no water use in 24 h', () => {
+  test('fires exactly once, at the first reading after 24 h without use, and not before', () => {
+    h = ruleHarness(tempDir());
+    const samples = series(T0, T0 + 5 * DAY, 1000, routine(T0 + DAY + 10 * HOUR));
+    const firingsAt: number[] = [];
+    for (const s of samples) if (h.water(s.at, s.volume).some((a) => a.kind === 'raise')) firingsAt.push(s.at);
+
+    const expected = expectedFiring(samples)!;
+    expect(firingsAt).toEqual([expected]);
+    // The water stopped at 10:00 on day 1, after the morning wash at 07:15: 24 h after that wash,
+    // within one reading interval.
+    const lastUse = T0 + DAY + 7.25 * HOUR;
+    expect(expected).toBeGreaterThanOrEqual(lastUse + WINDOW);
+    expect(expected).toBeLessThanOrEqual(lastUse + WINDOW + INTERVAL);
+  });
+
+  test('a normal routine never fires', () => {
+    h = ruleHarness(tempDir());
+    for (const s of series(T0, T0 + 7 * DAY, 0, routine())) h.water(s.at, s.volume);
+    expect(h.alerts).toEqual([]);
+  });
+
+  test('9 L a day is below the threshold and raises once, never clearing; 12 L a day never raises', () => {
+    h = ruleHarness(tempDir());
+    const low = { ...WATER_METER, deviceId: 'wm-low' };
+    const ok = { ...WATER_METER, deviceId: 'wm-ok' };
+    const daily = (litres: number) => (t: number) => (((t - T0) % DAY) / MINUTE === 8 * 60 ? litres : 0);
+    const lowSamples = series(T0, T0 + 3 * DAY, 0, daily(9));
+    for (const s of lowSamples) h.water(s.at, s.volume, low);
+    for (const s of series(T0, T0 + 3 * DAY, 0, daily(12))) h.water(s.at, s.volume, ok);
+    expect(h.alerts.map((a) => [a.deviceId, a.kind])).toEqual([['wm-low', 'raise']]);
+    expect(Date.parse(h.alerts[0]!.at)).toBe(expectedFiring(lowSamples));
+  });
+
+  test('a meter that went silent for an hour must be seen for a whole new window first', () => {
+    h = ruleHarness(tempDir());
+    // No use at all from the start; the meter is silent from 06:00 to 07:00 on day 1.
+    const samples = series(T0, T0 + 3 * DAY, 500, () => 0).filter((s) => !(s.at > T0 + 6 * HOUR && s.at < T0 + 7 * HOUR));
+    for (const s of samples) h.water(s.at, s.volume);
+    expect(h.alerts).toHaveLength(1);
+    expect(Date.parse(h.alerts[0]!.at)).toBe(T0 + 7 * HOUR + WINDOW);
+  });
+
+  test('a counter reset (meter replaced) is not mistaken for use, nor for no use', () => {
+    h = ruleHarness(tempDir());
+    const before = series(T0, T0 + 10 * HOUR, 80_000, routine());
+    const after = series(T0 + 10 * HOUR + INTERVAL, T0 + 3 * DAY, 0, routine(T0 + DAY));
+    for (const s of [...before, ...after]) h.water(s.at, s.volume);
+    expect(h.alerts).toHaveLength(1);
+    const lastUse = T0 + 19.5 * HOUR; // day 0 evening; day 1 has no use
+    expect(Date.parse(h.alerts[0]!.at)).toBeGreaterThanOrEqual(lastUse + WINDOW);
+    expect(Date.parse(h.alerts[0]!.at)).toBeLessThanOrEqual(lastUse + WINDOW + INTERVAL);
+  });
+
+  test('use after the alert clears it, and a second stop is a new episode with a new id', () => {
+    h = ruleHarness(tempDir());
+    const noUse = series(T0, T0 + DAY + HOUR, 100, () => 0);
+    for (const s of noUse) h.water(s.at, s.volume);
+    const t1 = T0 + DAY + HOUR + INTERVAL;
+    h.water(t1, 104); // 4 L: the window still holds less than 10 L
+    expect(h.alerts.map((a) => a.kind)).toEqual(['raise']);
+    const t = t1 + INTERVAL;
+    h.water(t, 112); // 12 L within the window now
+    expect(h.alerts.map((a) => a.kind)).toEqual(['raise', 'clear']);
+    for (const s of series(t + INTERVAL, t + 2 * DAY, 112, () => 0)) h.water(s.at, s.volume);
+    expect(h.alerts.map((a) => a.kind)).toEqual(['raise', 'clear', 'raise']);
+    const [first, clear, second] = h.alerts;
+    expect(clear!.id).toBe(first!.id.replace(/:raise$/, ':clear'));
+    expect(second!.id).not.toBe(first!.id);
+    // 10 L were last reached with the 4 L at t1: 24 h after that, the window holds only 8 L.
+    expect(Date.parse(second!.at)).toBe(t1 + WINDOW);
+  });
+
+  test('every alert is in the outbox, committed with the state that raised it', () => {
+    h = ruleHarness(tempDir());
+    for (const s of series(T0, T0 + 2 * DAY, 0, () => 0)) h.water(s.at, s.volume);
+    const queued = h.outbox.peek(10).map((e) => e.alert);
+    expect(queued).toEqual(h.alerts);
+    expect(queued[0]).toMatchObject({ gatewayId: 'gw-test', householdId: 'hh-101', deviceId: 'wm-101', rule: 'no-water-use', grade: 'P2' });
+    const stored = h.db.prepare("SELECT state FROM rule_state WHERE rule_id = 'no-water-use'").get() as { state: string };
+    expect(JSON.parse(stored.state).openEpisode).not.toBeNull();
+  });
+});
