@@ -1,0 +1,66 @@
+import type { Selectable } from 'kysely';
+import type { Alert } from '../../gateway/rules/alert.js';
+import type { AlertsTable, TicketsTable } from '../db/database.js';
+import type { Ticket } from './ticket.js';
+
+/** Conversions between the wire/domain shapes (ISO times) and table rows (epoch ms). */
+
+export function isoToMs(iso: string): number {
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) throw new Error(`"${iso}" is not an ISO 8601 time`);
+  return ms;
+}
+
+export function msToIso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+export function alertToRow(alert: Alert, receivedAtMs: number): AlertsTable {
+  return {
+    id: alert.id,
+    gateway_id: alert.gatewayId,
+    household_id: alert.householdId,
+    device_id: alert.deviceId,
+    rule: alert.rule,
+    kind: alert.kind,
+    grade: alert.grade,
+    at_ms: isoToMs(alert.at),
+    summary: alert.summary,
+    details: JSON.stringify(alert.details),
+    received_at_ms: receivedAtMs,
+    ticket_id: null,
+  };
+}
+
+/** The ticket a first raise opens: its grade and summary, opened when the gateway saw it. */
+export function newTicketRow(id: string, alert: Alert, nowMs: number): TicketsTable {
+  return {
+    id,
+    household_id: alert.householdId,
+    device_id: alert.deviceId,
+    gateway_id: alert.gatewayId,
+    rule: alert.rule,
+    grade: alert.grade,
+    state: 'open',
+    summary: alert.summary,
+    opened_at_ms: isoToMs(alert.at),
+    updated_at_ms: nowMs,
+    alert_count: 1,
+  };
+}
+
+export function rowToTicket(row: Selectable<TicketsTable>): Ticket {
+  return {
+    id: row.id,
+    householdId: row.household_id,
+    deviceId: row.device_id,
+    gatewayId: row.gateway_id,
+    rule: row.rule,
+    grade: row.grade,
+    state: row.state,
+    summary: row.summary,
+    openedAt: msToIso(row.opened_at_ms),
+    updatedAt: msToIso(row.updated_at_ms),
+    alertCount: row.alert_count,
+  };
+}

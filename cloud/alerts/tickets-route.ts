@@ -1,0 +1,46 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { idSchema } from '../../lib/ids.js';
+import type { AuthResult } from '../ingest/auth.js';
+import { invalidInput, unauthorized } from '../ingest/http-errors.js';
+import { ticketStateSchema, type Ticket } from './ticket.js';
+import { DEFAULT_TICKET_LIMIT, MAX_TICKET_LIMIT, type TicketStore } from './ticket-store.js';
+
+/** Query of GET /v1/tickets. Strict: a misspelt filter (`?status=open`) must not return everything. */
+export const ticketsQuerySchema = z
+  .object({
+    state: ticketStateSchema.optional(),
+    householdId: idSchema.optional(),
+    rule: idSchema.optional(),
+    limit: z.coerce.number().int().min(1).max(MAX_TICKET_LIMIT).default(DEFAULT_TICKET_LIMIT),
+  })
+  .strict();
+
+export interface TicketsRouteOptions {
+  store: Pick<TicketStore, 'listTickets'>;
+  /**
+   * Checks an Authorization header against the readers' token digests (dispatch consoles, the
+   * CLI). Gateway tokens are not among them: a gateway posts alerts and reads nothing.
+   */
+  verifyReader: (authorization: string | undefined) => AuthResult<string>;
+}
+
+/** GET /v1/tickets?state=&householdId=&rule=&limit= -> { tickets }, ordered by openedAt then id. */
+export function ticketsRoute(options: TicketsRouteOptions): (app: FastifyInstance) => void {
+  return (app) => {
+    app.get(
+      '/v1/tickets',
+      {
+        onRequest: async (request) => {
+          const auth = options.verifyReader(request.headers.authorization);
+          if (!auth.ok) throw unauthorized(auth.reason, 'reader');
+        },
+      },
+      async (request): Promise<{ tickets: Ticket[] }> => {
+        const parsed = ticketsQuerySchema.safeParse({ ...(request.query as object) });
+        if (!parsed.success) throw invalidInput('query', parsed.error);
+        return { tickets: await options.store.listTickets(parsed.data) };
+      },
+    );
+  };
+}

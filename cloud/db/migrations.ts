@@ -1,0 +1,86 @@
+import { Migrator, sql, type Kysely, type Migration } from 'kysely';
+import type { Logger } from '../../lib/log.js';
+import type { CloudDialect } from './connect.js';
+import { OPEN_TICKET_PREDICATE, type Database } from './database.js';
+
+/**
+ * Migrations live in code (not files found at run time), so the bundle and the tests always carry
+ * exactly the schema they were written for. Each one must run on SQLite and PostgreSQL alike:
+ * only text / integer / bigint columns, no engine-specific DDL. Names sort in order of application.
+ */
+const migrations: Record<string, Migration> = {
+  '0001-tickets-and-alerts': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('tickets')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('household_id', 'text', (c) => c.notNull())
+        .addColumn('device_id', 'text', (c) => c.notNull())
+        .addColumn('gateway_id', 'text', (c) => c.notNull())
+        .addColumn('rule', 'text', (c) => c.notNull())
+        .addColumn('grade', 'text', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('summary', 'text', (c) => c.notNull())
+        .addColumn('opened_at_ms', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at_ms', 'bigint', (c) => c.notNull())
+        .addColumn('alert_count', 'integer', (c) => c.notNull())
+        .execute();
+      // One open ticket per household + rule (DESIGN.md section 6): repeats append to it. Enforced
+      // here rather than only in code because ingest runs as several replicas.
+      await db.schema
+        .createIndex('tickets_one_open_per_household_rule')
+        .on('tickets')
+        .columns(['household_id', 'rule'])
+        .unique()
+        .where(sql.raw<boolean>(OPEN_TICKET_PREDICATE))
+        .execute();
+      await db.schema.createIndex('tickets_opened_at').on('tickets').columns(['opened_at_ms', 'id']).execute();
+
+      await db.schema
+        .createTable('alerts')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('gateway_id', 'text', (c) => c.notNull())
+        .addColumn('household_id', 'text', (c) => c.notNull())
+        .addColumn('device_id', 'text', (c) => c.notNull())
+        .addColumn('rule', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('grade', 'text', (c) => c.notNull())
+        .addColumn('at_ms', 'bigint', (c) => c.notNull())
+        .addColumn('summary', 'text', (c) => c.notNull())
+        .addColumn('details', 'text', (c) => c.notNull())
+        .addColumn('received_at_ms', 'bigint', (c) => c.notNull())
+        .addColumn('ticket_id', 'text', (c) => c.references('tickets.id'))
+        .execute();
+      await db.schema.createIndex('alerts_ticket_id').on('alerts').column('ticket_id').execute();
+    },
+  },
+};
+
+/**
+ * Brings the schema up to date; throws (naming the failed migration) if one fails. Safe to run
+ * from several replicas at once: Kysely takes a lock (an advisory lock on PostgreSQL).
+ */
+export async function migrateToLatest(db: Kysely<Database>, dialect: CloudDialect, logger: Logger): Promise<void> {
+  // Kysely looks for its bookkeeping tables in every schema unless told which one; with several
+  // schemas in one PostgreSQL database (tests, tenants) it would find another schema's table.
+  const migrationTableSchema =
+    dialect === 'postgres'
+      ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema
+      : undefined;
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: () => Promise.resolve(migrations) },
+    ...(migrationTableSchema ? { migrationTableSchema } : {}),
+  });
+  const { error, results = [] } = await migrator.migrateToLatest();
+  for (const r of results) {
+    if (r.status === 'Success') logger.info({ migration: r.migrationName }, 'database migrated');
+  }
+  if (error !== undefined) {
+    const failed = results.find((r) => r.status === 'Error')?.migrationName;
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(failed ? `database migration ${failed} failed: ${reason}` : `database migration failed: ${reason}`, {
+      cause: error,
+    });
+  }
+}

@@ -1,0 +1,58 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Alert } from '../../gateway/rules/alert.js';
+import type { AuthResult } from './auth.js';
+import { invalidInput, issuesError, unauthorized } from './http-errors.js';
+import { ingestAlertsRequestSchema, type IngestAlertsResponse } from './wire.js';
+
+/** Where ingest hands alerts on (the ticket store); an interface so ingest does not import alerts/. */
+export interface AlertSink {
+  recordAlerts(alerts: readonly Alert[]): Promise<IngestAlertsResponse['results']>;
+}
+
+export interface AlertsRouteOptions {
+  sink: AlertSink;
+  /** Checks an Authorization header against the gateways' token digests; the principal is the gateway id. */
+  verifyGateway: (authorization: string | undefined) => AuthResult<string>;
+}
+
+/**
+ * POST /v1/ingest/alerts: auth -> schema -> each alert from the token's own gateway -> commit.
+ * The 200 answer means every alert of the batch is committed, so the gateway may drop them from
+ * its outbox.
+ */
+export function alertsRoute(options: AlertsRouteOptions): (app: FastifyInstance) => void {
+  // Filled by the onRequest hook; a WeakMap rather than a decorated request keeps types local.
+  const gatewayOf = new WeakMap<FastifyRequest, string>();
+
+  return (app) => {
+    app.post(
+      '/v1/ingest/alerts',
+      {
+        // Authenticate before the body is read: a stranger's megabyte is not even parsed.
+        onRequest: async (request) => {
+          const auth = options.verifyGateway(request.headers.authorization);
+          if (!auth.ok) throw unauthorized(auth.reason, 'gateway');
+          gatewayOf.set(request, auth.principal);
+        },
+      },
+      async (request): Promise<IngestAlertsResponse> => {
+        const gatewayId = gatewayOf.get(request);
+        if (gatewayId === undefined) throw new Error('onRequest did not authenticate the request');
+        const parsed = ingestAlertsRequestSchema.safeParse(request.body);
+        if (!parsed.success) throw invalidInput('body', parsed.error);
+
+        // A gateway speaks only for itself: one token must not be able to raise alerts anywhere.
+        const foreign = parsed.data.alerts.flatMap((alert, i) =>
+          alert.gatewayId === gatewayId
+            ? []
+            : [{ path: `alerts[${i}].gatewayId`, message: `"${alert.gatewayId}" is not the token's gateway "${gatewayId}"` }],
+        );
+        if (foreign.length > 0) throw issuesError(403, 'forbidden', 'alerts from another gateway', foreign);
+
+        const results = await options.sink.recordAlerts(parsed.data.alerts);
+        request.log.info({ gatewayId, alerts: results.length, created: results.filter((r) => r.status === 'created').length }, 'alerts ingested');
+        return { results };
+      },
+    );
+  };
+}

@@ -1,0 +1,80 @@
+import { fastify, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import type { Logger } from '../../lib/log.js';
+import { HttpError } from './http-errors.js';
+import type { ErrorBody } from './wire.js';
+
+export interface CloudServerOptions {
+  /** Largest request body accepted, in bytes; larger ones get 413 body_too_large. */
+  bodyLimitBytes: number;
+  logger: Logger;
+  /** Resolves when the service can do its job (the database answers); backs GET /healthz. */
+  healthCheck: () => Promise<void>;
+  /** Adds the API routes; called in order before the server is ready. */
+  routes: ReadonlyArray<(app: FastifyInstance) => void>;
+}
+
+/**
+ * Fastify's own errors (parser, limits) are mapped to our codes, so that every answer that is
+ * not 2xx has the errorBody shape, whoever raised it.
+ */
+function toHttpError(err: FastifyError, bodyLimitBytes: number): HttpError | undefined {
+  switch (err.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new HttpError(413, 'body_too_large', `request body is larger than the limit of ${bodyLimitBytes} bytes`);
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new HttpError(415, 'unsupported_media_type', 'send the body as JSON with "Content-Type: application/json"');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new HttpError(400, 'invalid_body', 'request body is empty; expected a JSON object', [
+        { path: '(root)', message: 'empty body' },
+      ]);
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      // Fastify's parser (kept for its __proto__ poisoning guard) does not say where the JSON broke.
+      return new HttpError(400, 'invalid_body', 'request body is not valid JSON', [{ path: '(root)', message: 'not valid JSON' }]);
+    default:
+      break;
+  }
+  // Other client errors fastify knows (bad content-length, ...): keep its status, our shape.
+  const status = err.statusCode ?? 500;
+  if (status >= 400 && status < 500) return new HttpError(status, 'bad_request', err.message);
+  return undefined;
+}
+
+export function buildCloudServer(options: CloudServerOptions): FastifyInstance {
+  // Widened to fastify's logger interface so that routes take a plain FastifyInstance.
+  const loggerInstance: FastifyBaseLogger = options.logger;
+  const app = fastify({ loggerInstance, bodyLimit: options.bodyLimitBytes });
+  // JSON only: with fastify's default text/plain parser a text body would reach the schema as a
+  // string and be answered "expected object", which hides the real mistake.
+  app.removeContentTypeParser('text/plain');
+
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    const httpError = err instanceof HttpError ? err : toHttpError(err, options.bodyLimitBytes);
+    if (httpError) {
+      request.log.info({ status: httpError.statusCode, error: httpError.code }, httpError.message);
+      return reply.code(httpError.statusCode).headers(httpError.headers).send(httpError.toBody());
+    }
+    // The stack goes to the log only: it names files and libraries a client has no use for.
+    request.log.error({ err }, 'request failed');
+    const body: ErrorBody = { error: 'internal_error', message: `internal error; the server log has request ${request.id}` };
+    return reply.code(500).send(body);
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const body: ErrorBody = { error: 'not_found', message: `no route for ${request.method} ${request.url.split('?')[0]}` };
+    return reply.code(404).send(body);
+  });
+
+  app.get('/healthz', async (request, reply) => {
+    try {
+      await options.healthCheck();
+      return { status: 'ok' };
+    } catch (err) {
+      request.log.warn({ err }, 'health check failed');
+      const body: ErrorBody = { error: 'unavailable', message: 'the database does not answer' };
+      return reply.code(503).send(body);
+    }
+  });
+
+  for (const addRoutes of options.routes) addRoutes(app);
+  return app;
+}

@@ -1,0 +1,196 @@
+import { sql, type Kysely } from 'kysely';
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { createTicketStore, type TicketStore } from '../../../cloud/alerts/ticket-store.js';
+import type { Database } from '../../../cloud/db/database.js';
+import { VirtualClock } from '../../../lib/clock.js';
+import { T0, makeAlert } from '../fixtures.js';
+
+export interface StoreBackend {
+  /** Creates a fresh, migrated, empty database for one suite run. */
+  open(): Promise<OpenedBackend>;
+}
+
+export interface OpenedBackend {
+  db: Kysely<Database>;
+  /**
+   * What a second ingest replica would use to reach the same database: its own pool on
+   * PostgreSQL. Released by close().
+   */
+  peer(): Promise<Kysely<Database>>;
+  close(): Promise<void>;
+}
+
+/**
+ * Every ticket store backend passes this one suite (as MQTT.js tests its stores): the same
+ * behaviour is what lets the demo run on SQLite and production on PostgreSQL.
+ */
+export function defineTicketStoreSuite(name: string, backend: StoreBackend | undefined): void {
+  describe.skipIf(backend === undefined)(`ticket store on ${name}`, () => {
+    let opened: OpenedBackend;
+    let clock: VirtualClock;
+    let store: TicketStore;
+
+    beforeAll(async () => {
+      opened = await backend!.open();
+    });
+    afterAll(async () => {
+      await opened?.close();
+    });
+    beforeEach(async () => {
+      await opened.db.deleteFrom('alerts').execute();
+      await opened.db.deleteFrom('tickets').execute();
+      clock = new VirtualClock(T0);
+      store = createTicketStore(opened.db, clock);
+    });
+
+    test('the same alert delivered twice opens one ticket', async () => {
+      const alert = makeAlert();
+      const [first] = await store.recordAlerts([alert]);
+      await clock.advance(5_000);
+      const [second] = await store.recordAlerts([alert]);
+
+      expect(first).toEqual({ alertId: alert.id, status: 'created', ticketId: expect.any(String) });
+      expect(second).toEqual({ alertId: alert.id, status: 'duplicate', ticketId: first!.ticketId });
+      const tickets = await store.listTickets();
+      expect(tickets).toEqual([
+        {
+          id: first!.ticketId,
+          householdId: 'hh-1',
+          deviceId: 'water-1',
+          gatewayId: 'gw-1',
+          rule: 'no-water-use',
+          grade: 'P2',
+          state: 'open',
+          summary: alert.summary,
+          openedAt: alert.at,
+          updatedAt: new Date(T0).toISOString(),
+          alertCount: 1,
+        },
+      ]);
+    });
+
+    test('the same alert id twice in one request counts once', async () => {
+      const alert = makeAlert();
+      const results = await store.recordAlerts([alert, alert]);
+      expect(results.map((r) => r.status)).toEqual(['created', 'duplicate']);
+      expect(results[1]!.ticketId).toBe(results[0]!.ticketId);
+      const tickets = await store.listTickets();
+      expect(tickets.map((t) => t.alertCount)).toEqual([1]);
+    });
+
+    test('two raises for the same household and rule share one ticket, at the most urgent grade', async () => {
+      const [a] = await store.recordAlerts([makeAlert({ grade: 'P3' })]);
+      await clock.advance(60_000);
+      const [b] = await store.recordAlerts([makeAlert({ grade: 'P1', at: new Date(T0).toISOString() })]);
+      const [c] = await store.recordAlerts([makeAlert({ grade: 'P4' })]);
+
+      expect(b!.ticketId).toBe(a!.ticketId);
+      expect(c!.ticketId).toBe(a!.ticketId);
+      const [ticket, ...others] = await store.listTickets();
+      expect(others).toEqual([]);
+      expect(ticket).toMatchObject({ alertCount: 3, grade: 'P1', openedAt: new Date(T0 - 60_000).toISOString() });
+      expect(ticket!.updatedAt).toBe(new Date(T0 + 60_000).toISOString());
+    });
+
+    test('a different rule or household opens a ticket of its own', async () => {
+      const results = await store.recordAlerts([
+        makeAlert(),
+        makeAlert({ rule: 'no-door-activity', deviceId: 'door-1' }),
+        makeAlert({ householdId: 'hh-2' }),
+      ]);
+      expect(new Set(results.map((r) => r.ticketId)).size).toBe(3);
+      expect(await store.listTickets()).toHaveLength(3);
+    });
+
+    test('a clear is appended to the open ticket, which stays open', async () => {
+      const [raised] = await store.recordAlerts([makeAlert()]);
+      const [cleared] = await store.recordAlerts([makeAlert({ kind: 'clear', grade: 'P4' })]);
+
+      expect(cleared).toMatchObject({ status: 'created', ticketId: raised!.ticketId });
+      const [ticket] = await store.listTickets();
+      expect(ticket).toMatchObject({ state: 'open', alertCount: 2, grade: 'P2' });
+    });
+
+    test('a clear without an open ticket is recorded with no ticket, also when resent', async () => {
+      const clear = makeAlert({ kind: 'clear' });
+      expect(await store.recordAlerts([clear])).toEqual([{ alertId: clear.id, status: 'created', ticketId: null }]);
+      expect(await store.recordAlerts([clear])).toEqual([{ alertId: clear.id, status: 'duplicate', ticketId: null }]);
+      expect(await store.listTickets()).toEqual([]);
+      const stored = await opened.db.selectFrom('alerts').selectAll().execute();
+      expect(stored).toMatchObject([{ id: clear.id, kind: 'clear', ticket_id: null, details: '{"litres":3}' }]);
+    });
+
+    test('a raise after the ticket was closed opens a new ticket', async () => {
+      const [first] = await store.recordAlerts([makeAlert()]);
+      await opened.db.updateTable('tickets').set({ state: 'closed' }).where('id', '=', first!.ticketId!).execute();
+      const [second] = await store.recordAlerts([makeAlert()]);
+
+      expect(second!.ticketId).not.toBe(first!.ticketId);
+      expect((await store.listTickets({ state: 'open' })).map((t) => t.id)).toEqual([second!.ticketId]);
+    });
+
+    test('the schema allows one non-closed ticket per household and rule, and any number of closed ones', async () => {
+      const row = (id: string, state: 'open' | 'assigned' | 'closed') => ({
+        id,
+        household_id: 'hh-9',
+        device_id: 'd',
+        gateway_id: 'gw-1',
+        rule: 'r',
+        grade: 'P2' as const,
+        state,
+        summary: 's',
+        opened_at_ms: T0,
+        updated_at_ms: T0,
+        alert_count: 1,
+      });
+      await opened.db.insertInto('tickets').values([row('c1', 'closed'), row('c2', 'closed'), row('o1', 'open')]).execute();
+      await expect(opened.db.insertInto('tickets').values(row('o2', 'assigned')).execute()).rejects.toThrow(/unique/i);
+    });
+
+    test('listTickets filters by state, household and rule, ordered by opening time', async () => {
+      const at = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString();
+      const results = await store.recordAlerts([
+        makeAlert({ householdId: 'hh-b', at: at(2) }),
+        makeAlert({ householdId: 'hh-a', at: at(1) }),
+        makeAlert({ householdId: 'hh-a', rule: 'sos', grade: 'P1', at: at(3) }),
+      ]);
+      const [b, a, sos] = results.map((r) => r.ticketId);
+      await opened.db.updateTable('tickets').set({ state: 'assigned' }).where('id', '=', sos!).execute();
+
+      const ids = async (filter: Parameters<TicketStore['listTickets']>[0]) => (await store.listTickets(filter)).map((t) => t.id);
+      expect(await ids({})).toEqual([a, b, sos]);
+      expect(await ids({ state: 'open' })).toEqual([a, b]);
+      expect(await ids({ state: 'assigned' })).toEqual([sos]);
+      expect(await ids({ householdId: 'hh-a' })).toEqual([a, sos]);
+      expect(await ids({ householdId: 'hh-a', rule: 'no-water-use' })).toEqual([a]);
+      expect(await ids({ rule: 'nothing-like-this' })).toEqual([]);
+      expect(await ids({ limit: 2 })).toEqual([a, b]);
+    });
+
+    test('two replicas recording raises for one household and rule at once open exactly one ticket', async () => {
+      const peerStore = createTicketStore(await opened.peer(), clock);
+      const perStore = 8;
+      const batches = Array.from({ length: perStore * 2 }, (_, i) => [makeAlert({ deviceId: `water-${i}` })]);
+      const all = await Promise.all(batches.map((batch, i) => (i % 2 === 0 ? store : peerStore).recordAlerts(batch)));
+
+      const ticketIds = new Set(all.flat().map((r) => r.ticketId));
+      expect(ticketIds.size).toBe(1);
+      const tickets = await store.listTickets();
+      expect(tickets).toHaveLength(1);
+      expect(tickets[0]!.alertCount).toBe(perStore * 2);
+    });
+
+    test('two replicas receiving the same resend at once record it once', async () => {
+      const peerStore = createTicketStore(await opened.peer(), clock);
+      const batch = [makeAlert(), makeAlert({ rule: 'sos', grade: 'P1' }), makeAlert({ kind: 'clear' })];
+      const [mine, theirs] = await Promise.all([store.recordAlerts(batch), peerStore.recordAlerts(batch)]);
+
+      const statuses = [...mine!, ...theirs!].map((r) => r.status).sort();
+      expect(statuses).toEqual(['created', 'created', 'created', 'duplicate', 'duplicate', 'duplicate']);
+      expect(mine!.map((r) => r.ticketId)).toEqual(theirs!.map((r) => r.ticketId));
+      const count = await sql<{ n: number }>`select count(*) as n from alerts`.execute(opened.db);
+      expect(Number(count.rows[0]!.n)).toBe(3);
+      expect((await store.listTickets()).map((t) => t.alertCount).sort()).toEqual([1, 2]);
+    });
+  });
+}

@@ -1,0 +1,54 @@
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import pg from 'pg';
+import { afterAll, describe, expect, test } from 'vitest';
+import { openCloudDb } from '../../../cloud/db/connect.js';
+import { migrateToLatest } from '../../../cloud/db/migrations.js';
+import { silentLogger } from '../../../lib/log.js';
+import { createTestSchema } from '../../support/pg-schema.js';
+import { requireService } from '../../support/services.js';
+import { makeTempDir } from '../../support/temp-dir.js';
+
+const logger = silentLogger();
+const dir = makeTempDir('gridwatch-db-');
+afterAll(() => dir.remove());
+
+describe('openCloudDb', () => {
+  test('without a URL it opens SQLite, and migrating twice changes nothing', async () => {
+    const cloud = await openCloudDb({ sqlitePath: join(dir.path, 'nested', 'cloud.sqlite'), logger });
+    try {
+      expect(cloud.dialect).toBe('sqlite');
+      await migrateToLatest(cloud.db, cloud.dialect, logger);
+      await migrateToLatest(cloud.db, cloud.dialect, logger);
+      const tables = (await cloud.db.introspection.getTables()).map((t) => t.name).sort();
+      expect(tables).toEqual(['alerts', 'tickets']);
+    } finally {
+      await cloud.close();
+      await cloud.close();
+    }
+  });
+
+  test('a URL that is not PostgreSQL is refused', async () => {
+    await expect(openCloudDb({ databaseUrl: 'mysql://db/x', sqlitePath: 'unused', logger })).rejects.toThrow(/postgres:\/\//);
+  });
+});
+
+const databaseUrl = requireService('DATABASE_URL');
+
+describe.skipIf(databaseUrl === undefined)('openCloudDb on PostgreSQL', () => {
+  test('int8 comes back as a number on our pool only, never through the global pg.types', async () => {
+    const schema = await createTestSchema(databaseUrl!);
+    const cloud = await openCloudDb({ databaseUrl: databaseUrl!, pgSchema: schema.name, sqlitePath: 'unused', logger });
+    try {
+      expect(cloud.dialect).toBe('postgres');
+      await migrateToLatest(cloud.db, cloud.dialect, logger);
+      const { rows } = await sql<{ n: unknown; s: unknown }>`select 1763625600000::int8 as n, current_schema() as s`.execute(cloud.db);
+      expect(rows).toEqual([{ n: 1763625600000, s: schema.name }]);
+      expect(pg.types.getTypeParser(20, 'text')('5')).toBe('5');
+      await expect(sql`select 9007199254740993::int8 as n`.execute(cloud.db)).rejects.toThrow(/does not fit/);
+    } finally {
+      await cloud.close();
+      await schema.drop();
+    }
+  });
+});

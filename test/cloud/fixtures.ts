@@ -1,0 +1,24 @@
+import type { Alert } from '../../gateway/rules/alert.js';
+
+/** 2026-11-20T08:00:00Z: the tests' "now". */
+export const T0 = Date.UTC(2026, 10, 20, 8, 0, 0);
+
+let serial = 0;
+
+/** A valid raise from gateway gw-1 for household hh-1, rule no-water-use; override what a test is about. */
+export function makeAlert(overrides: Partial<Alert> = {}): Alert {
+  serial++;
+  return {
+    id: `gw-1:no-water-use:water-1:${serial}:raise`,
+    gatewayId: 'gw-1',
+    householdId: 'hh-1',
+    deviceId: 'water-1',
+    rule: 'no-water-use',
+    kind: 'raise',
+    grade: 'P2',
+    at: new Date(T0 - 60_000).toISOString(),
+    summary: 'less than 10 L of water in 24 h',
+    details: { litres: 3 },
+    ...overrides,
+  };
+}

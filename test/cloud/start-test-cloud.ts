@@ -1,0 +1,57 @@
+import { join } from 'node:path';
+import { cloudConfigSchema, type CloudConfigInput } from '../../cloud/config.js';
+import { generateToken } from '../../cloud/ingest/auth.js';
+import { startCloud, type CloudHandle } from '../../cloud/main.js';
+import { VirtualClock } from '../../lib/clock.js';
+import { silentLogger, type Logger } from '../../lib/log.js';
+import { makeTempDir } from '../support/temp-dir.js';
+import { T0 } from './fixtures.js';
+
+export interface TestCloud {
+  cloud: CloudHandle;
+  /** Plain tokens: gw-1's, gw-2's, and the console reader's. */
+  tokens: { gw1: string; gw2: string; reader: string };
+  sqlitePath: string;
+  /** POSTs `body` (an object is sent as JSON, a string as is) to /v1/ingest/alerts. */
+  postAlerts(body: unknown, token?: string, headers?: Record<string, string>): Promise<Response>;
+  get(path: string, token?: string): Promise<Response>;
+  close(): Promise<void>;
+}
+
+/** A real cloud on SQLite in a temp dir, listening on a free port, with two gateways and one reader. */
+export async function startTestCloud(overrides: Partial<CloudConfigInput> = {}, logger: Logger = silentLogger()): Promise<TestCloud> {
+  const dir = makeTempDir('gridwatch-cloud-');
+  const gw1 = generateToken();
+  const gw2 = generateToken();
+  const reader = generateToken();
+  const sqlitePath = join(dir.path, 'cloud.sqlite');
+  const config = cloudConfigSchema.parse({
+    http: { port: 0 },
+    sqlitePath,
+    bodyLimitBytes: 4096,
+    gateways: [
+      { id: 'gw-1', tokenSha256: gw1.sha256 },
+      { id: 'gw-2', tokenSha256: gw2.sha256 },
+    ],
+    readers: [{ name: 'console', tokenSha256: reader.sha256 }],
+    ...overrides,
+  });
+  const cloud = await startCloud(config, { clock: new VirtualClock(T0), logger });
+  const auth = (token?: string): Record<string, string> => (token ? { authorization: `Bearer ${token}` } : {});
+  return {
+    cloud,
+    tokens: { gw1: gw1.token, gw2: gw2.token, reader: reader.token },
+    sqlitePath,
+    postAlerts: (body, token, headers = {}) =>
+      fetch(`${cloud.url}/v1/ingest/alerts`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...auth(token), ...headers },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      }),
+    get: (path, token) => fetch(`${cloud.url}${path}`, { headers: auth(token) }),
+    async close() {
+      await cloud.close();
+      dir.remove();
+    },
+  };
+}
