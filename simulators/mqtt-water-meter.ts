@@ -34,12 +34,14 @@ export class SimulatedWaterMeter {
   #client: MqttClient | null = null;
   #timer: TimerHandle | null = null;
   #lastAt: number;
+  #nextAt: number;
   #volume: number;
   published = 0;
 
   constructor(options: SimulatedWaterMeterOptions) {
     this.#o = options;
     this.#lastAt = options.installedAt;
+    this.#nextAt = options.installedAt;
     this.#volume = options.initialVolumeL;
   }
 
@@ -80,7 +82,11 @@ export class SimulatedWaterMeter {
     this.#client = null;
   }
 
+  /** Reports fall on installedAt + k x interval, whatever each publish took: no drift builds up. */
   #schedule(): void {
+    const now = this.#o.clock.now();
+    do this.#nextAt += this.#o.intervalMs;
+    while (this.#nextAt <= now);
     this.#timer = this.#o.clock.setTimeout(async () => {
       this.#schedule();
       try {
@@ -88,6 +94,6 @@ export class SimulatedWaterMeter {
       } catch (err) {
         this.#o.logger.warn({ device: this.#o.deviceId, err: (err as Error).message }, 'simulated meter: publish failed');
       }
-    }, this.#o.intervalMs);
+    }, this.#nextAt - now);
   }
 }

@@ -1,0 +1,19 @@
+import { parseArgs } from 'node:util';
+import { systemClock } from '../lib/clock.js';
+import { createLogger } from '../lib/log.js';
+import { loadCloudConfig } from '../cloud/config.js';
+import { startCloud } from '../cloud/main.js';
+import { runUntilSignal } from './run-until-signal.js';
+import { UsageError } from './usage-error.js';
+
+export const cloudUsage = `gridwatch cloud --config cloud.yaml
+  Runs the cloud: ingest API for gateways, tickets (SQLite, or PostgreSQL with DATABASE_URL).`;
+
+export async function cloudCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { config: { type: 'string' } }, strict: true });
+  if (!values.config) throw new UsageError('--config is required', cloudUsage);
+  const config = loadCloudConfig(values.config);
+  const logger = createLogger('cloud');
+  const cloud = await startCloud(config, { clock: systemClock, logger });
+  return runUntilSignal('cloud', () => cloud.close(), logger);
+}

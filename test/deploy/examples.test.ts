@@ -1,0 +1,87 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, test } from 'vitest';
+import { parse } from 'yaml';
+import { z } from 'zod';
+import { loadCloudConfig } from '../../cloud/config.js';
+import { hashToken } from '../../cloud/ingest/auth.js';
+import { loadGatewayConfig } from '../../gateway/config.js';
+import { loadSimulateConfig } from '../../simulators/config.js';
+import { loadProfiles } from '../../firmware-profiles/index.js';
+import { mqttDevicesByTopic } from '../../gateway/drivers/mqtt-devices.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const path = (p: string) => `${root}${p}`;
+
+/** The part of the Compose file format this project uses, strictly enough to catch typos. */
+const composeSchema = z.object({
+  services: z.record(
+    z.string(),
+    z
+      .object({
+        image: z.string().optional(),
+        build: z.string().optional(),
+        command: z.array(z.string()).optional(),
+        environment: z.record(z.string(), z.string()).optional(),
+        volumes: z.array(z.string()).optional(),
+        ports: z.array(z.string().regex(/^\d+:\d+$/)).optional(),
+        depends_on: z.union([z.array(z.string()), z.record(z.string(), z.object({ condition: z.enum(['service_started', 'service_healthy']) }))]).optional(),
+        healthcheck: z.object({ test: z.array(z.string()) }).passthrough().optional(),
+        profiles: z.array(z.string()).optional(),
+        restart: z.enum(['no', 'always', 'on-failure', 'unless-stopped']).optional(),
+      })
+      .strict()
+      .refine((s) => s.image !== undefined || s.build !== undefined, 'needs image or build'),
+  ),
+  volumes: z.record(z.string(), z.null()).optional(),
+});
+
+describe('docker-compose.yml', () => {
+  const compose = composeSchema.parse(parse(readFileSync(path('docker-compose.yml'), 'utf8')));
+  const services = compose.services;
+
+  test('every dependency, named volume and mounted file exists', () => {
+    for (const [name, s] of Object.entries(services)) {
+      const deps = Array.isArray(s.depends_on) ? s.depends_on : Object.keys(s.depends_on ?? {});
+      for (const d of deps) expect(Object.keys(services), `${name} depends on ${d}`).toContain(d);
+      for (const v of s.volumes ?? []) {
+        const source = v.split(':')[0]!;
+        if (source.startsWith('./')) expect(existsSync(path(source.slice(2))), `${name} mounts ${source}`).toBe(true);
+        else expect(Object.keys(compose.volumes ?? {}), `${name} uses volume ${source}`).toContain(source);
+      }
+      if (s.build) expect(existsSync(path(`${s.build}/Dockerfile`))).toBe(true);
+    }
+  });
+
+  test('the configs it mounts are valid and point at each other by service name', () => {
+    const mounted = (service: string) => {
+      const volume = services[service]!.volumes!.find((v) => v.endsWith('.yaml:ro'))!;
+      return path(volume.split(':')[0]!.slice(2));
+    };
+    const cloud = loadCloudConfig(mounted('cloud'), {});
+    const gateway = loadGatewayConfig(mounted('gateway'));
+    const simulate = loadSimulateConfig(mounted('simulator'));
+
+    expect(services.cloud!.ports).toContain(`${cloud.http.port}:${cloud.http.port}`);
+    expect(cloud.http.host).toBe('0.0.0.0');
+    expect(services.cloud!.environment!.DATABASE_URL).toMatch(/^postgres:\/\/gridwatch:gridwatch@postgres:5432\/gridwatch$/);
+    expect(new URL(gateway.cloud.url).host).toBe(`cloud:${cloud.http.port}`);
+    expect(gateway.dataDir).toBe(services.gateway!.volumes!.find((v) => v.startsWith('gateway-data:'))!.split(':')[1]);
+    expect(simulate.broker).toBe(`mqtt://gateway:${gateway.mqtt.port}`);
+    // The gateway's token is one the cloud accepts.
+    expect(cloud.gateways.find((g) => g.id === gateway.gatewayId)?.tokenSha256).toBe(hashToken(gateway.cloud.token!));
+  });
+});
+
+describe('examples/', () => {
+  test('gateway.yaml, cloud.yaml and simulate.yaml are valid and agree', () => {
+    const gateway = loadGatewayConfig(path('examples/gateway.yaml'));
+    const cloud = loadCloudConfig(path('examples/cloud.yaml'), {});
+    const simulate = loadSimulateConfig(path('examples/simulate.yaml'));
+    const devices = mqttDevicesByTopic(gateway.devices, loadProfiles());
+    expect(simulate.meters.map((m) => m.deviceId).sort()).toEqual(gateway.devices.map((d) => d.id).sort());
+    expect(new URL(gateway.cloud.url).port).toBe(String(cloud.http.port));
+    expect(simulate.broker).toBe(`mqtt://127.0.0.1:${gateway.mqtt.port}`);
+    expect([...devices.keys()]).toContain('tele/water_meter_103/SENSOR');
+  });
+});

@@ -1,0 +1,87 @@
+import mqtt from 'mqtt';
+import { afterEach, describe, expect, test } from 'vitest';
+import { VirtualClock } from '../../../lib/clock.js';
+import { silentLogger } from '../../../lib/log.js';
+import { gatewayConfigSchema } from '../../../gateway/config.js';
+import { startGateway, type GatewayHandle } from '../../../gateway/main.js';
+import { freePort } from '../../support/free-port.js';
+import { HOUR, MINUTE, T0, tempDir } from '../../support/rule-harness.js';
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function gateway(clock = new VirtualClock(T0)): Promise<{ gw: GatewayHandle; url: string; clock: VirtualClock }> {
+  const gw = await startGateway(
+    gatewayConfigSchema.parse({
+      gatewayId: 'gw-1',
+      dataDir: tempDir(),
+      mqtt: { host: '127.0.0.1', port: 0, maxPayloadBytes: 1024 },
+      // Nobody listens there: alerts stay in the outbox, where the test can see them.
+      cloud: { url: `http://127.0.0.1:${await freePort()}`, token: 'a-token-of-sixteen-chars' },
+      devices: [
+        { id: 'wm-1', householdId: 'hh-1', profile: 'generic/mqtt-water-flow' },
+        { id: 'tasmota-7', householdId: 'hh-2', profile: 'tasmota/pulse-counter', topicName: 'water_meter_7' },
+      ],
+    }),
+    { clock, logger: silentLogger() },
+  );
+  cleanups.push(() => gw.close());
+  return { gw, url: `mqtt://127.0.0.1:${gw.mqttPort}`, clock };
+}
+
+describe('the gateway MQTT broker', () => {
+  test('when a QoS 1 publish is acknowledged, the alert it caused is already in the outbox', async () => {
+    const { gw, url, clock } = await gateway();
+    const client = await mqtt.connectAsync(url, { clientId: 'wm-1' });
+    cleanups.push(() => client.endAsync());
+    let pendingAtPuback = 0;
+    for (let t = 0; t <= 24 * HOUR; t += 15 * MINUTE) {
+      await clock.advanceTo(T0 + t);
+      await client.publishAsync('gridwatch/wm-1/water', '{"total_l":500}', { qos: 1 });
+      pendingAtPuback = gw.outbox.counts().pending;
+      if (pendingAtPuback > 0) break;
+    }
+    expect(pendingAtPuback).toBe(1);
+    expect(clock.now()).toBe(T0 + 24 * HOUR);
+  });
+
+  test('a Tasmota pulse counter is read on its own topic, with its topic name', async () => {
+    const { gw, url } = await gateway();
+    const client = await mqtt.connectAsync(url, { clientId: 'tasmota-7' });
+    cleanups.push(() => client.endAsync());
+    await client.publishAsync('tele/water_meter_7/SENSOR', '{"Time":"2026-11-23T08:00:00","COUNTER":{"C1":42}}', { qos: 1 });
+    expect(gw.status().mqtt).toMatchObject({ frames: 1, readings: 1, malformed: 0 });
+  });
+
+  test('malformed frames and unknown topics are counted, and the client stays connected', async () => {
+    const { gw, url } = await gateway();
+    const client = await mqtt.connectAsync(url, { clientId: 'wm-1' });
+    cleanups.push(() => client.endAsync());
+    await client.publishAsync('gridwatch/wm-1/water', 'garbage', { qos: 1 });
+    await client.publishAsync('gridwatch/wm-1/water', '{"total_l":"many"}', { qos: 1 });
+    await client.publishAsync('gridwatch/wm-999/water', '{"total_l":1}', { qos: 1 });
+    await client.publishAsync('gridwatch/wm-1/water', '{"total_l":1}', { qos: 1 });
+    expect(gw.status().mqtt).toEqual({ frames: 4, readings: 1, unknownTopic: 1, malformed: 2 });
+    expect(client.connected).toBe(true);
+  });
+
+  test('publishing to $SYS or over the size limit disconnects that client only', async () => {
+    const { gw, url } = await gateway();
+    const good = await mqtt.connectAsync(url, { clientId: 'wm-1' });
+    cleanups.push(() => good.endAsync());
+    for (const [topic, payload] of [
+      ['$SYS/broker/uptime', '1'],
+      ['gridwatch/wm-1/water', `{"total_l":1,"pad":"${'x'.repeat(2000)}"}`],
+    ] as const) {
+      const bad = await mqtt.connectAsync(url, { clientId: 'intruder', reconnectPeriod: 0 });
+      const closed = new Promise<void>((resolve) => bad.once('close', () => resolve()));
+      bad.publish(topic, payload, { qos: 1 });
+      await closed;
+      await bad.endAsync(true);
+    }
+    await good.publishAsync('gridwatch/wm-1/water', '{"total_l":1}', { qos: 1 });
+    expect(gw.status().mqtt.readings).toBe(1);
+  });
+});
