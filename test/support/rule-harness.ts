@@ -1,6 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { silentLogger } from '../../lib/log.js';
 import type { SqliteDatabase } from '../../lib/sqlite.js';
 import { openGatewayDatabase } from '../../gateway/database.js';
@@ -19,11 +16,9 @@ export const DAY = 24 * HOUR;
 /** 2026-11-23 00:00 in Shanghai. */
 export const T0 = Date.parse('2026-11-23T00:00:00+08:00');
 
-export const WATER_METER: DeviceContext = { deviceId: 'wm-101', householdId: 'hh-101', heartbeatMs: 15 * MINUTE };
+export { tempDir } from './temp-dir.js';
 
-export function tempDir(prefix = 'gridwatch-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
-}
+export const WATER_METER: DeviceContext = { deviceId: 'wm-101', householdId: 'hh-101', heartbeatMs: 15 * MINUTE };
 
 export interface RuleHarness {
   db: SqliteDatabase;
