@@ -39,6 +39,7 @@ export function decodeJsonPayload(profile: Profile, payload: Uint8Array): Decode
       return { ok: false, reason: `${field.path} is ${JSON.stringify(raw)}, expected a number` };
     }
     const value = raw * field.scale + field.offset;
+    if (!Number.isFinite(value)) return { ok: false, reason: `${field.path} = ${raw} is out of range once scaled` };
     if (field.min !== undefined && value < field.min) {
       return { ok: false, reason: `${field.path} = ${value} is below ${field.min}` };
     }

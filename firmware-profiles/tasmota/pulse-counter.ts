@@ -18,5 +18,6 @@ export const tasmotaPulseCounter: ProfileInput = {
   fixtures: [
     { payload: '{"Time":"2026-11-25T08:00:00","COUNTER":{"C1":1234}}', expect: { volume_l: 12340 } },
     { payload: '{"Time":"2026-11-25T08:00:00","ENERGY":{"Power":3}}', rejectReason: 'COUNTER.C1' },
+    { payload: '{"COUNTER":{"C1":1e308}}', rejectReason: 'out of range once scaled' },
   ],
 };

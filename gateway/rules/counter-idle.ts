@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { formatDuration } from '../../lib/duration.js';
-import { METRICS } from '../../firmware-profiles/metrics.js';
+import { METRICS, maxRatePerMinute } from '../../firmware-profiles/metrics.js';
 import { offlineWithin } from '../runs.js';
 import type { Evaluate, Step } from './evaluator.js';
 import type { CounterIdleRule } from './schema.js';
@@ -28,12 +28,16 @@ function sum(pairs: ReadonlyArray<readonly [number, number]>): number {
   return total;
 }
 
+/** Counters are decimals (12345.6 L); binary sums of them are not exact (16.4 - 6.4 < 10). */
+const EPSILON = 1e-6;
+const reaches = (total: number, threshold: number): boolean => total >= threshold - EPSILON;
+
 /**
  * When the condition holds from: the window must lie after the last time use reached the
  * threshold and inside the unbroken run of reports.
  */
 export function counterIdleDueAt(rule: CounterIdleRule, state: CounterIdleState): number {
-  const reachedAt = sum(state.recent) >= rule.minIncrease ? state.recent[0]![0] : Number.NEGATIVE_INFINITY;
+  const reachedAt = reaches(sum(state.recent), rule.minIncrease) ? state.recent[0]![0] : Number.NEGATIVE_INFINITY;
   return Math.max(reachedAt, state.seenSince) + rule.window;
 }
 
@@ -62,13 +66,21 @@ export const evaluateCounterIdle: Evaluate<CounterIdleRule, CounterIdleState> = 
   const at = Math.max(reading.at, prev.lastSeenAt);
   const silentFor = at - prev.lastSeenAt - offlineWithin(gateway.offline, prev.lastSeenAt, at);
   const seenSince = silentFor > 2 * device.heartbeatMs ? at : prev.seenSince;
-  // A counter that went down was reset or replaced: it counts again from zero.
-  const increase = value >= prev.lastValue ? value - prev.lastValue : value;
+  // A counter that went back (reset, replaced meter, a glitch) or jumped faster than water can
+  // flow is a new baseline, not use: phantom use would hide an elder in trouble, while a missed
+  // interval of real use at worst brings a visit early.
+  const delta = value - prev.lastValue;
+  const elapsedMin = (at - prev.lastSeenAt) / 60_000;
+  const maxDelta = maxRatePerMinute(rule.metric) * Math.max(1, elapsedMin);
+  let anomaly: string | undefined;
+  if (delta < -EPSILON) anomaly = `${rule.metric} went back from ${prev.lastValue} to ${value}: taken as a new baseline`;
+  else if (delta > maxDelta) anomaly = `${rule.metric} jumped by ${round(delta)} in ${round(elapsedMin)} min, faster than it can: taken as a new baseline`;
+  const increase = anomaly || delta < EPSILON ? 0 : delta;
 
   const recent = prev.recent.slice();
   if (increase > 0) {
     recent.push([at, increase]);
-    while (recent.length > 1 && sum(recent) - recent[0]![1] >= rule.minIncrease) recent.shift();
+    while (recent.length > 1 && reaches(sum(recent) - recent[0]![1], rule.minIncrease)) recent.shift();
   }
   const state: CounterIdleState = {
     lastValue: value,
@@ -83,21 +95,23 @@ export const evaluateCounterIdle: Evaluate<CounterIdleRule, CounterIdleState> = 
 
   if (state.openEpisode !== null) {
     // Cleared by the same test that raised it: the window holds enough use again.
-    if (used < rule.minIncrease) return { state };
+    if (!reaches(used, rule.minIncrease)) return { state, anomaly };
     return {
+      anomaly,
       state: { ...state, openEpisode: null },
       edge: {
         kind: 'clear',
         episode: state.openEpisode,
-        summary: `${rule.title} ended: ${round(used)} ${unit} used in the last ${formatDuration(rule.window)}, household ${device.householdId}`,
+        summary: `${rule.title} ended: at least ${round(used)} ${unit} used in the last ${formatDuration(rule.window)}, household ${device.householdId}`,
         details: { used: round(used), unit, threshold: rule.minIncrease, window: formatDuration(rule.window) },
       },
     };
   }
 
-  if (at < dueAt) return { state };
+  if (at < dueAt) return { state, anomaly };
   const lastUseAt = recent.length > 0 ? recent[recent.length - 1]![0] : null;
   return {
+    anomaly,
     state: { ...state, openEpisode: dueAt },
     edge: {
       kind: 'raise',

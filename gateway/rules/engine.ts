@@ -49,26 +49,28 @@ export class RuleEngine {
   }
 
   process(reading: Reading, device: DeviceContext): Alert[] {
-    const { states, outbox, db, gatewayId } = this.#opts;
+    const { states, outbox, db, gatewayId, logger } = this.#opts;
+    const steps: Array<{ rule: Rule; state: unknown }> = [];
     const alerts: Alert[] = [];
-    const edged: string[] = [];
     for (const rule of this.#opts.rules) {
       const step = kindOf(rule).evaluate(rule, states.get(rule.id, device.deviceId), reading, device, this.#gateway);
       if (!step) continue;
-      states.set(rule.id, device.deviceId, step.state);
-      if (step.edge) {
-        alerts.push(toAlert(gatewayId, rule, device, step.edge, reading.at));
-        edged.push(rule.id);
-      }
+      steps.push({ rule, state: step.state });
+      if (step.edge) alerts.push(toAlert(gatewayId, rule, device, step.edge, reading.at));
+      if (step.anomaly) logger.warn({ rule: rule.id, device: device.deviceId, reading: reading.metrics }, step.anomaly);
     }
     if (alerts.length > 0) {
+      // The alerts and the state that raised them are committed first, and memory changes only
+      // after: if the commit throws (disk full), the device gets no PUBACK, publishes again, and
+      // the rule still sees the old state, so it raises again rather than never.
       db.transaction(() => {
-        for (const ruleId of edged) states.saveNow(ruleId, device.deviceId, reading.at);
         outbox.enqueue(alerts, reading.at);
+        for (const { rule, state } of steps) states.save(rule.id, device.deviceId, state, reading.at);
       })();
-      for (const alert of alerts) {
-        this.#opts.logger.info({ alert: alert.id, rule: alert.rule, device: alert.deviceId, kind: alert.kind }, alert.summary);
-      }
+    }
+    for (const { rule, state } of steps) states.set(rule.id, device.deviceId, state, alerts.length === 0);
+    if (alerts.length > 0) {
+      for (const alert of alerts) logger.info({ alert: alert.id, rule: alert.rule, device: alert.deviceId, kind: alert.kind }, alert.summary);
       outbox.notify();
     }
     return alerts;

@@ -27,6 +27,8 @@ export interface GatewayContext {
 export interface Step<S> {
   state: S;
   edge?: Edge;
+  /** Something odd in the reading the rule worked around (a counter that went back); logged. */
+  anomaly?: string;
 }
 
 /**

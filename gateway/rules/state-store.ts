@@ -44,17 +44,17 @@ export class RuleStateStore {
     return this.#states.get(key(ruleId, deviceId));
   }
 
-  set(ruleId: string, deviceId: string, state: unknown): void {
+  /** Sets the state in memory; `dirty` = it still has to be written by the next flush. */
+  set(ruleId: string, deviceId: string, state: unknown, dirty = true): void {
     const k = key(ruleId, deviceId);
     this.#states.set(k, state);
-    this.#dirty.set(k, { ruleId, deviceId });
+    if (dirty) this.#dirty.set(k, { ruleId, deviceId });
+    else this.#dirty.delete(k);
   }
 
-  /** Writes one state now; call inside the transaction that enqueues the alert it produced. */
-  saveNow(ruleId: string, deviceId: string, at: number): void {
-    const k = key(ruleId, deviceId);
-    this.#upsert.run(ruleId, deviceId, JSON.stringify(this.#states.get(k)), at);
-    this.#dirty.delete(k);
+  /** Writes one state now (not in memory); call inside the transaction that enqueues the alert it produced. */
+  save(ruleId: string, deviceId: string, state: unknown, at: number): void {
+    this.#upsert.run(ruleId, deviceId, JSON.stringify(state), at);
   }
 
   /** Writes every dirty state in one transaction. */

@@ -4,11 +4,15 @@ import { promisify } from 'node:util';
 import { describe, expect, test } from 'vitest';
 
 const BIN = fileURLToPath(new URL('../../bin/gridwatch.js', import.meta.url));
-const run = (args: string[]) => promisify(execFile)(process.execPath, [BIN, ...args], { env: { ...process.env, DATABASE_URL: '' } });
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const env = { ...process.env, DATABASE_URL: '' };
+const run = (args: string[]) => promisify(execFile)(process.execPath, [BIN, ...args], { env });
+/** Exactly what the README tells a user to type, npm's own output included. */
+const npmRunDemo = (args: string[]) => promisify(execFile)('npm', ['run', 'demo', '--', ...args], { cwd: ROOT, env });
 
 describe('npm run demo', () => {
-  test('--json prints one JSON ticket per line and nothing else: one no-water-use ticket, for the household whose water stopped', async () => {
-    const { stdout, stderr } = await run(['demo', '--json']);
+  test('npm run demo -- --json prints one JSON ticket per line and nothing else: one no-water-use ticket, for the household whose water stopped', async () => {
+    const { stdout, stderr } = await npmRunDemo(['--json']);
     const lines = stdout.trim().split('\n');
     const tickets = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(tickets).toHaveLength(1);

@@ -139,4 +139,58 @@ describe('no water use in 24 h', () => {
     const stored = h.db.prepare("SELECT state FROM rule_state WHERE rule_id = 'no-water-use'").get() as { state: string };
     expect(JSON.parse(stored.state).openEpisode).not.toBeNull();
   });
+
+  test('a counter that dips by 0.1 L does not clear an open alert, nor count as use', () => {
+    h = ruleHarness(tempDir());
+    for (const s of series(T0, T0 + DAY + HOUR, 12_345.6, () => 0)) h.water(s.at, s.volume);
+    expect(h.alerts.map((a) => a.kind)).toEqual(['raise']);
+    h.water(T0 + DAY + 2 * HOUR, 12_345.5);
+    h.water(T0 + DAY + 2 * HOUR + INTERVAL, 12_345.5);
+    expect(h.alerts.map((a) => a.kind)).toEqual(['raise']);
+  });
+
+  test('a glitch (one absurd reading, then normal again) is not use: the alert still comes on time', () => {
+    h = ruleHarness(tempDir());
+    const samples = series(T0, T0 + 2 * DAY, 500, () => 0);
+    for (const s of samples) h.water(s.at, s.at === T0 + 10 * HOUR ? 1e9 : s.volume);
+    expect(h.alerts.map((a) => [a.kind, Date.parse(a.at)])).toEqual([['raise', T0 + DAY]]);
+  });
+
+  test('a replaced meter starting at 5000 L is a new baseline, not 5000 L of use', () => {
+    h = ruleHarness(tempDir());
+    for (const s of series(T0, T0 + 10 * HOUR, 80_000, () => 0)) h.water(s.at, s.volume);
+    for (const s of series(T0 + 10 * HOUR + INTERVAL, T0 + 2 * DAY, 5_000, () => 0)) h.water(s.at, s.volume);
+    expect(h.alerts.map((a) => [a.kind, Date.parse(a.at)])).toEqual([['raise', T0 + DAY]]);
+  });
+
+  test('exactly 10 L in decimal steps is 10 L, not 9.999999999999998', () => {
+    h = ruleHarness(tempDir());
+    // 6.4 -> 16.4 is 10 L; in binary floating point 16.4 - 6.4 < 10.
+    const samples = series(T0, T0 + 2 * DAY, 6.4, (t) => (t === T0 + 12 * HOUR ? 10 : 0));
+    for (const s of samples) h.water(s.at, Math.round(s.volume * 10) / 10);
+    expect(Date.parse(h.alerts[0]!.at)).toBe(T0 + 12 * HOUR + WINDOW);
+  });
+
+  test('when the commit of an alert fails, the next reading raises it: nothing is lost in memory', () => {
+    h = ruleHarness(tempDir());
+    const samples = series(T0, T0 + 2 * DAY, 100, () => 0);
+    h.db.exec("CREATE TRIGGER disk_full BEFORE INSERT ON outbox BEGIN SELECT RAISE(ABORT, 'disk full'); END");
+    let failedAt = 0;
+    let i = 0;
+    for (; i < samples.length; i++) {
+      try {
+        h.water(samples[i]!.at, samples[i]!.volume);
+      } catch (err) {
+        expect((err as Error).message).toMatch(/disk full/);
+        failedAt = samples[i]!.at;
+        break;
+      }
+    }
+    expect(failedAt).toBe(T0 + DAY);
+    h.db.exec('DROP TRIGGER disk_full');
+    h.states.flush(failedAt); // the periodic flush must not write the alert's state either
+    h.water(samples[i + 1]!.at, samples[i + 1]!.volume);
+    expect(h.alerts.map((a) => a.kind)).toEqual(['raise']);
+    expect(h.outbox.counts().pending).toBe(1);
+  });
 });
