@@ -84,8 +84,13 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
 
   // Housekeeping in wall time (not the injected clock): how much state a crash may lose.
   const flush = () => {
-    states.flush(clock.now());
-    runs.alive(clock.now());
+    try {
+      states.flush(clock.now());
+      runs.alive(clock.now());
+    } catch (err) {
+      // Dirty state stays in memory and goes with the next flush; alerts are committed on their own.
+      logger.error({ err, dataDir: config.dataDir }, 'cannot write rule state; check the disk of the data directory');
+    }
   };
   const flushTimer = setInterval(flush, deps.stateFlushMs ?? 1_000);
   flushTimer.unref();

@@ -17,6 +17,9 @@ export interface Clock {
 
 let nextTimerId = 1;
 
+/** Node runs a timer longer than this after 1 ms instead (TimeoutOverflowWarning). */
+const MAX_NODE_TIMEOUT_MS = 2 ** 31 - 1;
+
 /** Wall-clock time: what production runs on. */
 export class SystemClock implements Clock {
   readonly #timers = new Map<number, NodeJS.Timeout>();
@@ -26,13 +29,19 @@ export class SystemClock implements Clock {
   }
 
   setTimeout(fn: () => unknown, ms: number): TimerHandle {
-    const clockTimerId = nextTimerId++;
+    const handle = { clockTimerId: nextTimerId++ };
+    this.#arm(handle.clockTimerId, Date.now() + Math.max(0, ms), fn);
+    return handle;
+  }
+
+  /** Long delays (a month) are chained through timers Node can hold. */
+  #arm(id: number, dueAt: number, fn: () => unknown): void {
     const timer = setTimeout(() => {
-      this.#timers.delete(clockTimerId);
+      if (Date.now() < dueAt) return this.#arm(id, dueAt, fn);
+      this.#timers.delete(id);
       void fn();
-    }, Math.max(0, ms));
-    this.#timers.set(clockTimerId, timer);
-    return { clockTimerId };
+    }, Math.min(MAX_NODE_TIMEOUT_MS, Math.max(0, dueAt - Date.now())));
+    this.#timers.set(id, timer);
   }
 
   clearTimeout(handle: TimerHandle): void {

@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:net';
-import { once } from 'node:events';
+import { once, type EventEmitter } from 'node:events';
 import { Aedes } from 'aedes';
 import type { Logger } from '../../lib/log.js';
 
@@ -49,6 +49,9 @@ export async function startMqttBroker(opts: MqttBrokerOptions): Promise<MqttBrok
       callback(null);
     },
   });
+  // aedes emits 'error' on the broker itself (e.g. from its will cleanup); unheard, it would kill the process.
+  // (Its typings list only client events, hence the plain EventEmitter view.)
+  (broker as unknown as EventEmitter).on('error', (err: Error) => logger.error({ err }, 'mqtt broker error'));
   broker.on('clientError', (client, err) => logger.debug({ client: client.id, err: err.message }, 'mqtt client error'));
   broker.on('connectionError', (client, err) => logger.debug({ client: client.id, err: err.message }, 'mqtt connection error'));
 
@@ -64,8 +67,10 @@ export async function startMqttBroker(opts: MqttBrokerOptions): Promise<MqttBrok
     port,
     broker,
     async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      // The broker first: it disconnects the clients, without which server.close() waits forever.
+      const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
       await new Promise<void>((resolve) => broker.close(() => resolve()));
+      await serverClosed;
     },
   };
 }

@@ -84,4 +84,13 @@ describe('the gateway MQTT broker', () => {
     await good.publishAsync('gridwatch/wm-1/water', '{"total_l":1}', { qos: 1 });
     expect(gw.status().mqtt.readings).toBe(1);
   });
+
+  test('close() returns while devices are still connected (they never hang up on their own)', async () => {
+    const { gw, url } = await gateway();
+    cleanups.pop(); // closed here
+    const client = await mqtt.connectAsync(url, { clientId: 'wm-1', reconnectPeriod: 0 });
+    const closed = await Promise.race([gw.close().then(() => 'closed'), new Promise((r) => setTimeout(() => r('hung'), 3_000))]);
+    expect(closed).toBe('closed');
+    await client.endAsync(true);
+  });
 });
