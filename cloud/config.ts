@@ -1,8 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { idSchema } from '../lib/ids.js';
-import { InputError, parseOrThrow } from '../lib/validation.js';
+import { loadConfigFile } from '../lib/config-file.js';
 import { isPostgresUrl } from './db/connect.js';
 
 const tokenSha256Schema = z
@@ -79,21 +77,10 @@ export type CloudConfig = z.output<typeof cloudConfigSchema>;
  * databaseUrl (the usual way to hand a container its database).
  */
 export function loadCloudConfig(file: string, env: NodeJS.ProcessEnv = process.env): CloudConfig {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new InputError(`${file}: cannot read the cloud config: ${(err as Error).message}`);
-  }
-  let raw: unknown;
-  try {
-    raw = parseYaml(text) ?? {};
-  } catch (err) {
-    throw new InputError(`${file}: not valid YAML: ${(err as Error).message}`);
-  }
   const envUrl = env.DATABASE_URL;
-  if (envUrl && isPlainObject(raw) && raw.databaseUrl === undefined) raw = { ...raw, databaseUrl: envUrl };
-  return parseOrThrow(cloudConfigSchema, raw, file);
+  return loadConfigFile(cloudConfigSchema, file, 'cloud config', (raw) =>
+    envUrl && isPlainObject(raw) && raw.databaseUrl === undefined ? { ...raw, databaseUrl: envUrl } : raw,
+  );
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

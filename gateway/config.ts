@@ -1,9 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { durationSchema } from '../lib/duration.js';
 import { idSchema } from '../lib/ids.js';
-import { InputError, parseOrThrow } from '../lib/validation.js';
+import { loadConfigFile } from '../lib/config-file.js';
 import { DEFAULT_RULES } from './rules/defaults.js';
 import { ruleSchema } from './rules/schema.js';
 
@@ -77,17 +75,5 @@ export type GatewayConfig = z.output<typeof gatewayConfigSchema>;
 
 /** Reads and validates a gateway YAML (or JSON) file; errors name the file and each field. */
 export function loadGatewayConfig(file: string): GatewayConfig {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new InputError(`cannot read the gateway config ${file}: ${(err as Error).message}`);
-  }
-  let raw: unknown;
-  try {
-    raw = parseYaml(text);
-  } catch (err) {
-    throw new InputError(`${file} is not valid YAML: ${(err as Error).message}`);
-  }
-  return parseOrThrow(gatewayConfigSchema, raw, file);
+  return loadConfigFile(gatewayConfigSchema, file, 'gateway config');
 }

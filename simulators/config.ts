@@ -1,9 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { durationSchema } from '../lib/duration.js';
 import { idSchema } from '../lib/ids.js';
-import { InputError, parseOrThrow } from '../lib/validation.js';
+import { loadConfigFile } from '../lib/config-file.js';
 
 export const simulatedMeterSchema = z
   .object({
@@ -34,11 +32,5 @@ export type SimulateConfigInput = z.input<typeof simulateConfigSchema>;
 export type SimulateConfig = z.output<typeof simulateConfigSchema>;
 
 export function loadSimulateConfig(file: string): SimulateConfig {
-  let raw: unknown;
-  try {
-    raw = parseYaml(readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new InputError(`cannot read the simulator config ${file}: ${(err as Error).message}`);
-  }
-  return parseOrThrow(simulateConfigSchema, raw, file);
+  return loadConfigFile(simulateConfigSchema, file, 'simulator config');
 }

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
-import { tempDir } from '../support/rule-harness.js';
+import { tempDir } from '../support/temp-dir.js';
 
 const BIN = fileURLToPath(new URL('../../bin/gridwatch.js', import.meta.url));
 

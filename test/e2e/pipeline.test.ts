@@ -6,7 +6,7 @@ import { generateToken } from '../../cloud/ingest/auth.js';
 import type { Ticket } from '../../cloud/alerts/ticket.js';
 import { freePort } from '../support/free-port.js';
 import { startGridwatch, type RunningCommand } from '../support/processes.js';
-import { tempDir } from '../support/rule-harness.js';
+import { tempDir } from '../support/temp-dir.js';
 
 /**
  * The product as a user runs it: cloud, gateway and simulator as three processes, talking HTTP

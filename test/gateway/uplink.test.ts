@@ -7,7 +7,8 @@ import { gatewayConfigSchema } from '../../gateway/config.js';
 import { startGateway, type GatewayHandle } from '../../gateway/main.js';
 import { startTestCloud, type TestCloud } from '../cloud/start-test-cloud.js';
 import { freePort } from '../support/free-port.js';
-import { HOUR, MINUTE, T0, tempDir } from '../support/rule-harness.js';
+import { HOUR, MINUTE, T0 } from '../support/rule-harness.js';
+import { tempDir } from '../support/temp-dir.js';
 import { TestWaterMeters } from '../support/water-meters.js';
 
 const DEVICES = ['wm-1', 'wm-2', 'wm-3', 'wm-4', 'wm-5'];

@@ -16,8 +16,6 @@ export const DAY = 24 * HOUR;
 /** 2026-11-23 00:00 in Shanghai. */
 export const T0 = Date.parse('2026-11-23T00:00:00+08:00');
 
-export { tempDir } from './temp-dir.js';
-
 export const WATER_METER: DeviceContext = { deviceId: 'wm-101', householdId: 'hh-101', heartbeatMs: 15 * MINUTE };
 
 export interface RuleHarness {

@@ -5,7 +5,8 @@ import { silentLogger } from '../../../lib/log.js';
 import { gatewayConfigSchema } from '../../../gateway/config.js';
 import { startGateway, type GatewayHandle } from '../../../gateway/main.js';
 import { freePort } from '../../support/free-port.js';
-import { HOUR, MINUTE, T0, tempDir } from '../../support/rule-harness.js';
+import { HOUR, MINUTE, T0 } from '../../support/rule-harness.js';
+import { tempDir } from '../../support/temp-dir.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {

@@ -7,7 +7,8 @@ import { gatewayConfigSchema } from '../../../gateway/config.js';
 import { startGateway, type GatewayHandle } from '../../../gateway/main.js';
 import { requireCommand } from '../../support/commands.js';
 import { freePort } from '../../support/free-port.js';
-import { T0, tempDir } from '../../support/rule-harness.js';
+import { T0 } from '../../support/rule-harness.js';
+import { tempDir } from '../../support/temp-dir.js';
 
 const run = promisify(execFile);
 

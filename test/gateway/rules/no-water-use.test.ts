@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, test } from 'vitest';
-import { DAY, HOUR, MINUTE, T0, WATER_METER, ruleHarness, tempDir, type RuleHarness } from '../../support/rule-harness.js';
+import { DAY, HOUR, MINUTE, T0, WATER_METER, ruleHarness, type RuleHarness } from '../../support/rule-harness.js';
+import { tempDir } from '../../support/temp-dir.js';
 
 const INTERVAL = 15 * MINUTE;
 const WINDOW = 24 * HOUR;

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { DAY, HOUR, MINUTE, T0, ruleHarness, tempDir } from '../../support/rule-harness.js';
+import { DAY, HOUR, MINUTE, T0, ruleHarness } from '../../support/rule-harness.js';
+import { tempDir } from '../../support/temp-dir.js';
 
 const INTERVAL = 15 * MINUTE;
 
