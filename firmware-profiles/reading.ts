@@ -1,4 +1,4 @@
-import type { Metric } from './metrics.js';
+import type { DeviceEvent, Metric } from './metrics.js';
 
 /** One decoded frame of one device: what the rules consume. */
 export interface Reading {
@@ -6,4 +6,6 @@ export interface Reading {
   /** Receive time on the gateway's clock, ms since the epoch. */
   at: number;
   metrics: Partial<Record<Metric, number>>;
+  /** Events the frame reports (an SOS press); absent when none. */
+  events?: readonly DeviceEvent[];
 }

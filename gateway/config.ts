@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { durationSchema } from '../lib/duration.js';
 import { idSchema } from '../lib/ids.js';
+import { DEFAULT_TIME_ZONE, timeZoneSchema } from '../lib/local-time.js';
 import { loadConfigFile } from '../lib/config-file.js';
 import { DEFAULT_RULES } from './rules/defaults.js';
 import { ruleSchema } from './rules/schema.js';
@@ -23,6 +24,8 @@ export type DeviceConfig = z.infer<typeof deviceConfigSchema>;
 export const gatewayConfigSchema = z
   .object({
     gatewayId: idSchema,
+    /** Local time of the households (days, night windows). @default Asia/Shanghai */
+    timeZone: timeZoneSchema.default(DEFAULT_TIME_ZONE),
     /** Where the gateway keeps its SQLite file (outbox and rule state). @default ./data/gateway */
     dataDir: z.string().min(1).default('./data/gateway'),
     mqtt: z

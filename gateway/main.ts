@@ -54,6 +54,9 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   const engine = new RuleEngine({
     gatewayId: config.gatewayId,
     rules: config.rules,
+    devices: [...devices.values()].map((d) => d.context),
+    clock,
+    timeZone: config.timeZone,
     db,
     outbox,
     states,
@@ -108,6 +111,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     async close() {
       clearInterval(flushTimer);
       await broker.close();
+      engine.stop();
       flush();
       await uplink.stop();
       db.close();

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { formatDuration } from '../../lib/duration.js';
 import { METRICS, maxRatePerMinute } from '../../firmware-profiles/metrics.js';
 import { offlineWithin } from '../runs.js';
-import type { Evaluate, Step } from './evaluator.js';
+import type { DeviceContext, Evaluate, GatewayContext, Step } from './evaluator.js';
 import type { CounterIdleRule } from './schema.js';
 
 /**
@@ -45,27 +45,39 @@ function round(n: number): number {
   return Math.round(n * 100) / 100;
 }
 
+/** How long the device has been silent at `at`, not counting time this gateway was down. */
+function silentFor(state: CounterIdleState, at: number, gateway: GatewayContext): number {
+  return at - state.lastSeenAt - offlineWithin(gateway.offline, state.lastSeenAt, at);
+}
+
 export const evaluateCounterIdle: Evaluate<CounterIdleRule, CounterIdleState> = (
   rule,
   prev,
-  reading,
-  device,
-  gateway,
+  input,
+  { device, gateway },
 ): Step<CounterIdleState> | undefined => {
+  if (input.type === 'tick') {
+    // The window may close between readings: raise at that moment, if the meter is still reporting.
+    if (!prev || prev.openEpisode !== null) return undefined;
+    const dueAt = counterIdleDueAt(rule, prev);
+    if (input.at < dueAt) return { state: prev, wakeAt: dueAt };
+    if (silentFor(prev, input.at, gateway) > 2 * device.heartbeatMs) return { state: prev };
+    return raise(rule, prev, input.at, dueAt, device);
+  }
+
+  const { reading } = input;
   const value = reading.metrics[rule.metric];
   if (value === undefined) return undefined;
-  const unit = METRICS[rule.metric].unit;
 
   if (!prev) {
-    return {
-      state: { lastValue: value, lastSeenAt: reading.at, seenSince: reading.at, recent: [], openEpisode: null },
-    };
+    const state: CounterIdleState = { lastValue: value, lastSeenAt: reading.at, seenSince: reading.at, recent: [], openEpisode: null };
+    return { state, wakeAt: counterIdleDueAt(rule, state) };
   }
 
   // A reading stamped before the last one (a clock stepped back) must not move time backwards.
   const at = Math.max(reading.at, prev.lastSeenAt);
-  const silentFor = at - prev.lastSeenAt - offlineWithin(gateway.offline, prev.lastSeenAt, at);
-  const seenSince = silentFor > 2 * device.heartbeatMs ? at : prev.seenSince;
+  const seenSince = silentFor(prev, at, gateway) > 2 * device.heartbeatMs ? at : prev.seenSince;
+
   // A counter that went back (reset, replaced meter, a glitch) or jumped faster than water can
   // flow is a new baseline, not use: phantom use would hide an elder in trouble, while a missed
   // interval of real use at worst brings a visit early.
@@ -82,23 +94,18 @@ export const evaluateCounterIdle: Evaluate<CounterIdleRule, CounterIdleState> = 
     recent.push([at, increase]);
     while (recent.length > 1 && reaches(sum(recent) - recent[0]![1], rule.minIncrease)) recent.shift();
   }
-  const state: CounterIdleState = {
-    lastValue: value,
-    lastSeenAt: at,
-    seenSince,
-    recent,
-    openEpisode: prev.openEpisode,
-  };
+  const state: CounterIdleState = { lastValue: value, lastSeenAt: at, seenSince, recent, openEpisode: prev.openEpisode };
   const dueAt = counterIdleDueAt(rule, state);
-  const windowStart = at - rule.window;
-  const used = sum(recent.filter(([t]) => t > windowStart));
 
   if (state.openEpisode !== null) {
     // Cleared by the same test that raised it: the window holds enough use again.
+    const used = usedSince(state, at - rule.window);
     if (!reaches(used, rule.minIncrease)) return { state, anomaly };
+    const unit = METRICS[rule.metric].unit;
     return {
       anomaly,
       state: { ...state, openEpisode: null },
+      wakeAt: dueAt,
       edge: {
         kind: 'clear',
         episode: state.openEpisode,
@@ -107,11 +114,20 @@ export const evaluateCounterIdle: Evaluate<CounterIdleRule, CounterIdleState> = 
       },
     };
   }
+  if (at < dueAt) return { state, anomaly, wakeAt: dueAt };
+  return { ...raise(rule, state, at, dueAt, device), anomaly };
+};
 
-  if (at < dueAt) return { state, anomaly };
-  const lastUseAt = recent.length > 0 ? recent[recent.length - 1]![0] : null;
+function usedSince(state: CounterIdleState, from: number): number {
+  return sum(state.recent.filter(([t]) => t > from));
+}
+
+function raise(rule: CounterIdleRule, state: CounterIdleState, at: number, dueAt: number, device: DeviceContext): Step<CounterIdleState> {
+  const unit = METRICS[rule.metric].unit;
+  const windowStart = at - rule.window;
+  const used = usedSince(state, windowStart);
+  const lastUseAt = state.recent.length > 0 ? state.recent[state.recent.length - 1]![0] : null;
   return {
-    anomaly,
     state: { ...state, openEpisode: dueAt },
     edge: {
       kind: 'raise',
@@ -124,8 +140,8 @@ export const evaluateCounterIdle: Evaluate<CounterIdleRule, CounterIdleState> = 
         window: formatDuration(rule.window),
         windowStart: new Date(windowStart).toISOString(),
         lastUseAt: lastUseAt === null ? null : new Date(lastUseAt).toISOString(),
-        counter: value,
+        counter: state.lastValue,
       },
     },
   };
-};
+}

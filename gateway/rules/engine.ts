@@ -1,79 +1,184 @@
+import type { Clock, TimerHandle } from '../../lib/clock.js';
 import type { Logger } from '../../lib/log.js';
 import type { SqliteDatabase } from '../../lib/sqlite.js';
 import type { Reading } from '../../firmware-profiles/reading.js';
 import type { Outbox } from '../outbox.js';
-import type { Alert } from './alert.js';
 import type { OfflineSpan } from '../runs.js';
-import type { DeviceContext, Edge, GatewayContext } from './evaluator.js';
+import type { Alert } from './alert.js';
+import type { DeviceContext, Edge, GatewayContext, RuleInput, Step } from './evaluator.js';
 import { kindOf } from './kinds.js';
 import type { Rule } from './schema.js';
 import type { RuleStateStore } from './state-store.js';
+import { WakeQueue } from './wake-queue.js';
 
 export interface RuleEngineOptions {
   gatewayId: string;
   rules: readonly Rule[];
+  devices: readonly DeviceContext[];
   db: SqliteDatabase;
   outbox: Outbox;
   states: RuleStateStore;
+  clock: Clock;
   logger: Logger;
   /** Spans the gateway was down (from GatewayRuns.begin). */
   offline: readonly OfflineSpan[];
+  /** @default Asia/Shanghai */
+  timeZone?: string;
 }
 
+/** A failed commit in a timer is tried again this much later. */
+const RETRY_AFTER_FAILED_COMMIT_MS = 1_000;
+
+const keyOf = (ruleId: string, deviceId: string): string => `${ruleId}\u0000${deviceId}`;
+
 /**
- * Runs every rule over each reading. Synchronous on purpose: the MQTT driver calls it before the
- * device's PUBACK, so when a device is acknowledged its reading has been evaluated and any alert
- * it caused is on disk.
+ * Runs every rule over each reading, and over time itself: a rule whose window closes between
+ * readings asks to be woken then (`Step.wakeAt`) and is, by one timer on the injected clock.
+ * `process` is synchronous on purpose: the MQTT driver calls it before the device's PUBACK, so
+ * when a device is acknowledged its reading has been evaluated and any alert it caused is on disk.
  */
 export class RuleEngine {
-  readonly #opts: RuleEngineOptions;
-  readonly #rulesById: Map<string, Rule>;
+  readonly #o: RuleEngineOptions;
+  #rules: readonly Rule[];
+  #rulesById: Map<string, Rule>;
+  readonly #devices: Map<string, DeviceContext>;
   readonly #gateway: GatewayContext;
+  readonly #wakes = new WakeQueue();
+  #timer: TimerHandle | null = null;
+  #timerAt = Number.POSITIVE_INFINITY;
+  #running = false;
 
-  constructor(opts: RuleEngineOptions) {
-    this.#opts = opts;
-    this.#rulesById = new Map(opts.rules.map((r) => [r.id, r]));
-    this.#gateway = { offline: opts.offline };
+  constructor(options: RuleEngineOptions) {
+    this.#o = options;
+    this.#rules = options.rules;
+    this.#rulesById = new Map(options.rules.map((r) => [r.id, r]));
+    this.#devices = new Map(options.devices.map((d) => [d.deviceId, d]));
+    this.#gateway = { offline: options.offline, timeZone: options.timeZone ?? 'Asia/Shanghai' };
   }
 
-  /** Loads persisted state, dropping (and logging) state that no longer fits its rule. */
+  /**
+   * Loads persisted state (dropping, and logging, state that no longer fits its rule) and looks
+   * at every (rule, device) once now: a window that closed while the gateway was down fires.
+   */
   start(): void {
-    this.#opts.states.load((ruleId, raw) => {
+    this.#running = true;
+    const loaded: string[] = [];
+    this.#o.states.load((ruleId, deviceId, raw) => {
       const rule = this.#rulesById.get(ruleId);
-      if (!rule) return undefined;
+      if (!rule || !this.#devices.has(deviceId)) return undefined;
       const parsed = kindOf(rule).stateSchema.safeParse(raw);
-      if (parsed.success) return parsed.data;
-      this.#opts.logger.warn({ rule: ruleId }, 'stored rule state does not fit the rule any more; its window starts again');
+      if (parsed.success) {
+        loaded.push(keyOf(ruleId, deviceId));
+        return parsed.data;
+      }
+      this.#o.logger.warn({ rule: ruleId, device: deviceId }, 'stored rule state does not fit the rule any more; its window starts again');
       return undefined;
     });
+    const now = this.#o.clock.now();
+    for (const key of loaded) this.#wakes.set(key, now);
+    this.#arm();
+  }
+
+  stop(): void {
+    this.#running = false;
+    if (this.#timer) this.#o.clock.clearTimeout(this.#timer);
+    this.#timer = null;
+    this.#timerAt = Number.POSITIVE_INFINITY;
+  }
+
+  /** How many (rule, device) pairs wait for a moment to be looked at. */
+  get scheduled(): number {
+    return this.#wakes.size;
   }
 
   process(reading: Reading, device: DeviceContext): Alert[] {
-    const { states, outbox, db, gatewayId, logger } = this.#opts;
-    const steps: Array<{ rule: Rule; state: unknown }> = [];
+    if (this.#devices.get(device.deviceId) !== device) this.#devices.set(device.deviceId, device);
+    const input: RuleInput = { type: 'reading', reading };
+    const steps: Array<{ rule: Rule; step: Step<unknown> }> = [];
+    for (const rule of this.#rules) {
+      const step = kindOf(rule).evaluate(rule, this.#o.states.get(rule.id, device.deviceId), input, { device, gateway: this.#gateway });
+      if (step) steps.push({ rule, step });
+    }
+    return this.#apply(device, steps, reading.at, reading.metrics);
+  }
+
+  /**
+   * Replaces the rules at run time. A rule kept with the same id and the same definition keeps
+   * its state and timers; a changed or removed rule starts afresh (its open alerts stay in the
+   * cloud's tickets, which people close).
+   */
+  replaceRules(rules: readonly Rule[]): void {
+    const unchanged = new Set(rules.filter((r) => JSON.stringify(this.#rulesById.get(r.id)) === JSON.stringify(r)).map((r) => r.id));
+    for (const rule of this.#rules) {
+      if (unchanged.has(rule.id)) continue;
+      for (const deviceId of this.#devices.keys()) {
+        this.#o.states.delete(rule.id, deviceId);
+        this.#wakes.set(keyOf(rule.id, deviceId), undefined);
+      }
+    }
+    this.#rules = rules;
+    this.#rulesById = new Map(rules.map((r) => [r.id, r]));
+    this.#o.logger.info({ rules: rules.map((r) => r.id), kept: [...unchanged] }, 'rules replaced');
+  }
+
+  #apply(device: DeviceContext, steps: Array<{ rule: Rule; step: Step<unknown> }>, at: number, reading?: unknown): Alert[] {
+    const { states, outbox, db, gatewayId, logger } = this.#o;
     const alerts: Alert[] = [];
-    for (const rule of this.#opts.rules) {
-      const step = kindOf(rule).evaluate(rule, states.get(rule.id, device.deviceId), reading, device, this.#gateway);
-      if (!step) continue;
-      steps.push({ rule, state: step.state });
-      if (step.edge) alerts.push(toAlert(gatewayId, rule, device, step.edge, reading.at));
-      if (step.anomaly) logger.warn({ rule: rule.id, device: device.deviceId, reading: reading.metrics }, step.anomaly);
+    for (const { rule, step } of steps) {
+      if (step.edge) alerts.push(toAlert(gatewayId, rule, device, step.edge, at));
+      if (step.anomaly) logger.warn({ rule: rule.id, device: device.deviceId, reading }, step.anomaly);
     }
     if (alerts.length > 0) {
       // The alerts and the state that raised them are committed first, and memory changes only
       // after: if the commit throws (disk full), the device gets no PUBACK, publishes again, and
       // the rule still sees the old state, so it raises again rather than never.
       db.transaction(() => {
-        outbox.enqueue(alerts, reading.at);
-        for (const { rule, state } of steps) states.save(rule.id, device.deviceId, state, reading.at);
+        outbox.enqueue(alerts, at);
+        for (const { rule, step } of steps) states.save(rule.id, device.deviceId, step.state, at);
       })();
     }
-    for (const { rule, state } of steps) states.set(rule.id, device.deviceId, state, alerts.length === 0);
+    for (const { rule, step } of steps) {
+      states.set(rule.id, device.deviceId, step.state, alerts.length === 0);
+      this.#wakes.set(keyOf(rule.id, device.deviceId), step.wakeAt);
+    }
+    this.#arm();
     if (alerts.length > 0) {
       for (const alert of alerts) logger.info({ alert: alert.id, rule: alert.rule, device: alert.deviceId, kind: alert.kind }, alert.summary);
       outbox.notify();
     }
     return alerts;
+  }
+
+  /** Keeps one clock timer, at the earliest wake-up. */
+  #arm(): void {
+    if (!this.#running) return;
+    const next = this.#wakes.peekTime();
+    if (next === undefined || next >= this.#timerAt) return;
+    if (this.#timer) this.#o.clock.clearTimeout(this.#timer);
+    this.#timerAt = next;
+    this.#timer = this.#o.clock.setTimeout(() => this.#wake(), next - this.#o.clock.now());
+  }
+
+  #wake(): void {
+    this.#timer = null;
+    this.#timerAt = Number.POSITIVE_INFINITY;
+    if (!this.#running) return;
+    const now = this.#o.clock.now();
+    for (const key of this.#wakes.popDue(now)) {
+      const [ruleId, deviceId] = key.split('\u0000') as [string, string];
+      const rule = this.#rulesById.get(ruleId);
+      const device = this.#devices.get(deviceId);
+      if (!rule || !device) continue;
+      const step = kindOf(rule).evaluate(rule, this.#o.states.get(ruleId, deviceId), { type: 'tick', at: now }, { device, gateway: this.#gateway });
+      if (!step) continue;
+      try {
+        this.#apply(device, [{ rule, step }], now);
+      } catch (err) {
+        this.#o.logger.error({ err, rule: ruleId, device: deviceId }, 'cannot commit an alert; trying again in a second');
+        this.#wakes.set(key, now + RETRY_AFTER_FAILED_COMMIT_MS);
+      }
+    }
+    this.#arm();
   }
 }
 

@@ -9,6 +9,25 @@ export interface DeviceContext {
   heartbeatMs: number;
 }
 
+/** What the engine knows of the gateway itself. */
+export interface GatewayContext {
+  /** Spans this gateway was not running: a reading gap inside one is not the device's silence. */
+  offline: readonly OfflineSpan[];
+  /** IANA time zone of the households this gateway serves (night windows, days). */
+  timeZone: string;
+}
+
+export interface RuleContext {
+  device: DeviceContext;
+  gateway: GatewayContext;
+}
+
+/**
+ * What a rule looks at: a reading of the device, or the passing of time (a tick at the moment
+ * it asked to be woken), for conditions such as "nothing for 24 h" that no reading announces.
+ */
+export type RuleInput = { type: 'reading'; reading: Reading } | { type: 'tick'; at: number };
+
 /** A change of a rule's condition for one device. */
 export interface Edge {
   kind: 'raise' | 'clear';
@@ -18,27 +37,20 @@ export interface Edge {
   details: Record<string, string | number | boolean | null>;
 }
 
-/** What the engine knows of the gateway itself. */
-export interface GatewayContext {
-  /** Spans this gateway was not running: a reading gap inside one is not the device's silence. */
-  offline: readonly OfflineSpan[];
-}
-
 export interface Step<S> {
   state: S;
   edge?: Edge;
   /** Something odd in the reading the rule worked around (a counter that went back); logged. */
   anomaly?: string;
+  /**
+   * When the rule must look at this device again even if no reading comes (the moment a window
+   * closes); undefined = only on the next reading. Derived from the state, never stored.
+   */
+  wakeAt?: number;
 }
 
 /**
- * One evaluator per condition kind: a pure function of (rule, state, reading). It returns
- * undefined when the reading says nothing this rule cares about, so the state stays untouched.
+ * One evaluator per condition kind: a pure function of (rule, state, input, context). It returns
+ * undefined when the input says nothing this rule cares about, so the state stays untouched.
  */
-export type Evaluate<R, S> = (
-  rule: R,
-  state: S | undefined,
-  reading: Reading,
-  device: DeviceContext,
-  gateway: GatewayContext,
-) => Step<S> | undefined;
+export type Evaluate<R, S> = (rule: R, state: S | undefined, input: RuleInput, ctx: RuleContext) => Step<S> | undefined;

@@ -27,14 +27,14 @@ export class RuleStateStore {
   }
 
   /** Loads every stored state through `accept`, which returns undefined for state to forget; call once at start. */
-  load(accept: (ruleId: string, raw: unknown) => unknown): void {
+  load(accept: (ruleId: string, deviceId: string, raw: unknown) => unknown): void {
     const rows = this.#db.prepare('SELECT rule_id, device_id, state FROM rule_state').all() as Array<{
       rule_id: string;
       device_id: string;
       state: string;
     }>;
     for (const row of rows) {
-      const state = accept(row.rule_id, JSON.parse(row.state));
+      const state = accept(row.rule_id, row.device_id, JSON.parse(row.state));
       if (state !== undefined) this.#states.set(key(row.rule_id, row.device_id), state);
     }
     this.#logger.debug({ states: rows.length }, 'rule state loaded');
@@ -55,6 +55,14 @@ export class RuleStateStore {
   /** Writes one state now (not in memory); call inside the transaction that enqueues the alert it produced. */
   save(ruleId: string, deviceId: string, state: unknown, at: number): void {
     this.#upsert.run(ruleId, deviceId, JSON.stringify(state), at);
+  }
+
+  /** Forgets a state, in memory and on disk (a rule that changed starts afresh). */
+  delete(ruleId: string, deviceId: string): void {
+    const k = key(ruleId, deviceId);
+    this.#states.delete(k);
+    this.#dirty.delete(k);
+    this.#db.prepare('DELETE FROM rule_state WHERE rule_id = ? AND device_id = ?').run(ruleId, deviceId);
   }
 
   /** Writes every dirty state in one transaction. */

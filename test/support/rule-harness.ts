@@ -1,3 +1,4 @@
+import { VirtualClock } from '../../lib/clock.js';
 import { silentLogger } from '../../lib/log.js';
 import type { SqliteDatabase } from '../../lib/sqlite.js';
 import { openGatewayDatabase } from '../../gateway/database.js';
@@ -19,6 +20,7 @@ export const T0 = Date.parse('2026-11-23T00:00:00+08:00');
 export const WATER_METER: DeviceContext = { deviceId: 'wm-101', householdId: 'hh-101', heartbeatMs: 15 * MINUTE };
 
 export interface RuleHarness {
+  clock: VirtualClock;
   db: SqliteDatabase;
   outbox: Outbox;
   states: RuleStateStore;
@@ -33,6 +35,10 @@ export interface RuleHarnessOptions {
   rules?: Rule[];
   /** Clock time the gateway starts at (matters after a restart: the time it was down). @default T0 */
   startedAt?: number;
+  /** The engine's clock; advance it to let rules wake between readings. @default a VirtualClock at startedAt */
+  clock?: VirtualClock;
+  /** Devices the engine knows at start (it learns others from their readings). @default [WATER_METER] */
+  devices?: DeviceContext[];
 }
 
 /**
@@ -46,11 +52,23 @@ export function ruleHarness(dataDir: string, options: RuleHarnessOptions = {}): 
   const runs = new GatewayRuns(db);
   const offline = runs.begin(options.startedAt ?? T0);
   const states = new RuleStateStore(db, silentLogger());
-  const engine = new RuleEngine({ gatewayId: 'gw-test', rules, db, outbox, states, offline, logger: silentLogger() });
+  const clock = options.clock ?? new VirtualClock(options.startedAt ?? T0);
+  const engine = new RuleEngine({
+    gatewayId: 'gw-test',
+    rules,
+    devices: options.devices ?? [WATER_METER],
+    db,
+    outbox,
+    states,
+    offline,
+    clock,
+    logger: silentLogger(),
+  });
   engine.start();
   const alerts: Alert[] = [];
   let lastAt = options.startedAt ?? T0;
   return {
+    clock,
     db,
     outbox,
     states,
@@ -63,6 +81,7 @@ export function ruleHarness(dataDir: string, options: RuleHarnessOptions = {}): 
       return out;
     },
     close() {
+      engine.stop();
       states.flush(lastAt);
       runs.alive(lastAt);
       db.close();
