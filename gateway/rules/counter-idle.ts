@@ -1,9 +1,32 @@
 import { z } from 'zod';
-import { formatDuration } from '../../lib/duration.js';
+import { durationSchema, formatDuration } from '../../lib/duration.js';
 import { METRICS, maxRatePerMinute } from '../../firmware-profiles/metrics.js';
+import { idSchema } from '../../lib/ids.js';
+import { isCounter, metricSchema } from '../../firmware-profiles/metrics.js';
 import { offlineWithin } from '../runs.js';
+import { gradeSchema } from './alert.js';
 import type { DeviceContext, Evaluate, GatewayContext, Step } from './evaluator.js';
-import type { CounterIdleRule } from './schema.js';
+
+/**
+ * "No change of a counter over a window": less than `minIncrease` of `metric` within `window`,
+ * while the device kept reporting the whole time (a silent device is "device silent", not this).
+ * The catalogue's "no water use" is one of these on `volume_l`.
+ */
+export const counterIdleRuleSchema = z
+  .object({
+    id: idSchema,
+    kind: z.literal('counter-idle'),
+    /** What a grid worker reads first in the alert, e.g. "no water use". */
+    title: z.string().min(1).max(80),
+    metric: metricSchema.refine(isCounter, 'counter-idle needs a counter metric such as volume_l'),
+    window: durationSchema,
+    /** Use below this much (in the metric's unit) within the window raises the alert. */
+    minIncrease: z.number().positive(),
+    grade: gradeSchema,
+  })
+  .strict();
+
+export type CounterIdleRule = z.output<typeof counterIdleRuleSchema>;
 
 /**
  * State of one (counter-idle rule, device). Small and bounded: instead of the whole day's

@@ -1,17 +1,17 @@
 import type { RuleInput } from './schema.js';
 
 /**
- * The default catalogue (shared/DESIGN.md section 5). "No water use": less than 10 L in 24 h, as
- * in the Shanghai, Shenzhen and Taicang pilots.
+ * The default catalogue (shared/DESIGN.md section 5), with the figures the pilots use. Defaults,
+ * not clinical advice: every figure can be overridden per deployment.
  */
 export const DEFAULT_RULES: readonly RuleInput[] = [
-  {
-    id: 'no-water-use',
-    kind: 'counter-idle',
-    title: 'no water use',
-    metric: 'volume_l',
-    window: '24h',
-    minIncrease: 10,
-    grade: 'P2',
-  },
+  // Shanghai, Shenzhen and Taicang pilots: less than 10 L in 24 h.
+  { id: 'no-water-use', kind: 'counter-idle', title: 'no water use', metric: 'volume_l', window: '24h', minIncrease: 10, grade: 'P2' },
+  { id: 'no-door-activity', kind: 'no-change', title: 'no door activity', metric: 'contact_closed', window: '24h', grade: 'P2' },
+  { id: 'sos', kind: 'event', title: 'SOS pressed', event: 'sos', grade: 'P1' },
+  { id: 'fall', kind: 'event', title: 'fall detected', event: 'fall', grade: 'P1' },
+  { id: 'heart-rate', kind: 'range', title: 'heart rate out of range', metric: 'heart_rate_bpm', below: 50, above: 120, for: '5m', hysteresis: 5, grade: 'P1' },
+  { id: 'low-spo2', kind: 'range', title: 'low blood oxygen', metric: 'spo2_pct', below: 90, hysteresis: 2, grade: 'P1' },
+  { id: 'low-battery', kind: 'range', title: 'low battery', metric: 'battery_pct', below: 15, hysteresis: 5, grade: 'P4' },
+  { id: 'device-silent', kind: 'device-silent', title: 'device silent', factor: 2, grade: 'P4' },
 ];

@@ -1,6 +1,10 @@
 import type { z } from 'zod';
 import { counterIdleStateSchema, evaluateCounterIdle } from './counter-idle.js';
+import { deviceSilentStateSchema, evaluateDeviceSilent } from './device-silent.js';
 import type { Evaluate } from './evaluator.js';
+import { eventStateSchema, evaluateEvent } from './event.js';
+import { evaluateNoChange, noChangeStateSchema } from './no-change.js';
+import { evaluateRange, rangeStateSchema } from './range.js';
 import type { Rule } from './schema.js';
 
 interface Kind<R, S> {
@@ -11,9 +15,13 @@ interface Kind<R, S> {
 
 type Kinds = { [K in Rule['kind']]: Kind<Extract<Rule, { kind: K }>, unknown> };
 
-/** One evaluator per condition kind; a new kind is a new file and a line here. */
+/** One evaluator per condition kind. */
 export const RULE_KINDS: Kinds = {
   'counter-idle': { evaluate: evaluateCounterIdle as Evaluate<Rule, unknown>, stateSchema: counterIdleStateSchema },
+  'no-change': { evaluate: evaluateNoChange as Evaluate<Rule, unknown>, stateSchema: noChangeStateSchema },
+  range: { evaluate: evaluateRange as Evaluate<Rule, unknown>, stateSchema: rangeStateSchema },
+  event: { evaluate: evaluateEvent as Evaluate<Rule, unknown>, stateSchema: eventStateSchema },
+  'device-silent': { evaluate: evaluateDeviceSilent as Evaluate<Rule, unknown>, stateSchema: deviceSilentStateSchema },
 };
 
 export function kindOf(rule: Rule): Kind<Rule, unknown> {

@@ -1,0 +1,40 @@
+import { z } from 'zod';
+import { idSchema } from '../../lib/ids.js';
+import { deviceEventSchema } from '../../firmware-profiles/metrics.js';
+import { gradeSchema } from './alert.js';
+import type { Evaluate, Step } from './evaluator.js';
+
+/**
+ * An event the device reports (SOS key, fall): every occurrence raises at once, with its own
+ * alert. Nothing suppresses it: no cooldown, no open alert, no reported absence. It never
+ * clears by itself; the ticket is closed by the grid worker who went.
+ */
+export const eventRuleSchema = z
+  .object({
+    id: idSchema,
+    kind: z.literal('event'),
+    title: z.string().min(1).max(80),
+    event: deviceEventSchema,
+    grade: gradeSchema,
+  })
+  .strict();
+export type EventRule = z.output<typeof eventRuleSchema>;
+
+export const eventStateSchema = z.object({ lastEpisode: z.number() });
+export type EventState = z.infer<typeof eventStateSchema>;
+
+export const evaluateEvent: Evaluate<EventRule, EventState> = (rule, prev, input, { device }): Step<EventState> | undefined => {
+  if (input.type === 'tick' || !input.reading.events?.includes(rule.event)) return undefined;
+  const at = input.reading.at;
+  // The same frame delivered twice (a QoS 1 resend) is one press: same time, same episode.
+  if (prev && at === prev.lastEpisode) return { state: prev };
+  return {
+    state: { lastEpisode: at },
+    edge: {
+      kind: 'raise',
+      episode: at,
+      summary: `${rule.title}: household ${device.householdId}, device ${device.deviceId}`,
+      details: { event: rule.event },
+    },
+  };
+};

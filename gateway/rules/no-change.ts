@@ -1,0 +1,89 @@
+import { z } from 'zod';
+import { durationSchema, formatDuration } from '../../lib/duration.js';
+import { idSchema } from '../../lib/ids.js';
+import { metricSchema } from '../../firmware-profiles/metrics.js';
+import { offlineWithin } from '../runs.js';
+import { gradeSchema } from './alert.js';
+import type { DeviceContext, Evaluate, GatewayContext, Step } from './evaluator.js';
+
+/**
+ * No event over a window: a value that never changed (a door contact never opened or closed) for
+ * `window`, while the device kept reporting the whole time. The catalogue's "no door activity".
+ */
+export const noChangeRuleSchema = z
+  .object({
+    id: idSchema,
+    kind: z.literal('no-change'),
+    title: z.string().min(1).max(80),
+    metric: metricSchema,
+    window: durationSchema,
+    grade: gradeSchema,
+  })
+  .strict();
+export type NoChangeRule = z.output<typeof noChangeRuleSchema>;
+
+export const noChangeStateSchema = z.object({
+  lastValue: z.number(),
+  lastChangeAt: z.number(),
+  lastSeenAt: z.number(),
+  /** Start of the current unbroken run of reports. */
+  seenSince: z.number(),
+  openEpisode: z.number().nullable(),
+});
+export type NoChangeState = z.infer<typeof noChangeStateSchema>;
+
+const dueAt = (rule: NoChangeRule, s: NoChangeState): number => Math.max(s.lastChangeAt, s.seenSince) + rule.window;
+const silentFor = (s: NoChangeState, at: number, gateway: GatewayContext): number =>
+  at - s.lastSeenAt - offlineWithin(gateway.offline, s.lastSeenAt, at);
+
+function raise(rule: NoChangeRule, s: NoChangeState, at: number, device: DeviceContext): Step<NoChangeState> {
+  const episode = dueAt(rule, s);
+  return {
+    state: { ...s, openEpisode: episode },
+    edge: {
+      kind: 'raise',
+      episode,
+      summary: `${rule.title}: no change for ${formatDuration(rule.window)}, household ${device.householdId}, device ${device.deviceId}`,
+      details: { window: formatDuration(rule.window), lastChangeAt: new Date(s.lastChangeAt).toISOString(), at: new Date(at).toISOString() },
+    },
+  };
+}
+
+export const evaluateNoChange: Evaluate<NoChangeRule, NoChangeState> = (rule, prev, input, { device, gateway }): Step<NoChangeState> | undefined => {
+  if (input.type === 'tick') {
+    if (!prev || prev.openEpisode !== null) return undefined;
+    if (input.at < dueAt(rule, prev)) return { state: prev, wakeAt: dueAt(rule, prev) };
+    if (silentFor(prev, input.at, gateway) > 2 * device.heartbeatMs) return { state: prev };
+    return raise(rule, prev, input.at, device);
+  }
+  const value = input.reading.metrics[rule.metric];
+  if (value === undefined) return undefined;
+  if (!prev) {
+    const state = { lastValue: value, lastChangeAt: input.reading.at, lastSeenAt: input.reading.at, seenSince: input.reading.at, openEpisode: null };
+    return { state, wakeAt: dueAt(rule, state) };
+  }
+  const at = Math.max(input.reading.at, prev.lastSeenAt);
+  const changed = value !== prev.lastValue;
+  const state: NoChangeState = {
+    lastValue: value,
+    lastChangeAt: changed ? at : prev.lastChangeAt,
+    lastSeenAt: at,
+    seenSince: silentFor(prev, at, gateway) > 2 * device.heartbeatMs ? at : prev.seenSince,
+    openEpisode: prev.openEpisode,
+  };
+  if (state.openEpisode !== null) {
+    if (!changed) return { state };
+    return {
+      state: { ...state, openEpisode: null },
+      wakeAt: dueAt(rule, state),
+      edge: {
+        kind: 'clear',
+        episode: state.openEpisode,
+        summary: `${rule.title} ended: activity again, household ${device.householdId}`,
+        details: { at: new Date(at).toISOString() },
+      },
+    };
+  }
+  if (at < dueAt(rule, state)) return { state, wakeAt: dueAt(rule, state) };
+  return raise(rule, state, at, device);
+};

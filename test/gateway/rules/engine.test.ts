@@ -1,0 +1,70 @@
+import { describe, expect, test } from 'vitest';
+import { VirtualClock } from '../../../lib/clock.js';
+import { DEFAULT_RULES } from '../../../gateway/rules/defaults.js';
+import { ruleSchema } from '../../../gateway/rules/schema.js';
+import { HOUR, MINUTE, T0, WATER_METER, ruleHarness } from '../../support/rule-harness.js';
+import { tempDir } from '../../support/temp-dir.js';
+
+const HOURLY_METER = { ...WATER_METER, heartbeatMs: HOUR };
+const pending = (h: ReturnType<typeof ruleHarness>) => h.outbox.peek(100).map((e) => e.alert);
+
+describe('the rule engine', () => {
+  test('a window that closes between readings fires at that moment, on the clock', async () => {
+    const h = ruleHarness(tempDir(), { devices: [HOURLY_METER] });
+    // Hourly readings; 30 L used at 00:20 (between readings), then nothing.
+    for (let t = T0; t <= T0 + 23 * HOUR; t += HOUR) {
+      await h.clock.advanceTo(t);
+      h.water(t, t === T0 ? 100 : 130, HOURLY_METER);
+    }
+    await h.clock.advanceTo(T0 + 25 * HOUR + 10 * MINUTE);
+    // The use was seen at the 01:00 reading: 24 h later, to the millisecond, without a reading.
+    const raised = pending(h).filter((a) => a.rule === 'no-water-use');
+    expect(raised.map((a) => Date.parse(a.at))).toEqual([T0 + 25 * HOUR]);
+    h.close();
+  });
+
+  test('a window that closed while the gateway was down fires when it starts again', async () => {
+    const dir = tempDir();
+    const h = ruleHarness(dir);
+    for (let t = T0; t <= T0 + 20 * HOUR; t += 15 * MINUTE) h.water(t, 100);
+    h.close();
+    const clock = new VirtualClock(T0 + 26 * HOUR);
+    const again = ruleHarness(dir, { startedAt: T0 + 26 * HOUR, clock });
+    await clock.advance(1);
+    expect(pending(again).map((a) => [a.rule, Date.parse(a.at)])).toEqual([['no-water-use', T0 + 26 * HOUR]]);
+    again.close();
+  });
+
+  test('replacing the rules keeps the state of an unchanged rule and restarts a changed one', async () => {
+    const h = ruleHarness(tempDir());
+    for (let t = T0; t <= T0 + 12 * HOUR; t += 15 * MINUTE) h.water(t, 100);
+    const rules = DEFAULT_RULES.map((r) => ruleSchema.parse(r));
+    // Same no-water-use rule, a changed battery rule.
+    h.engine.replaceRules(rules.map((r) => (r.id === 'low-battery' ? { ...r, below: 20 } : r)));
+    for (let t = T0 + 12 * HOUR + 15 * MINUTE; t <= T0 + 25 * HOUR; t += 15 * MINUTE) h.water(t, 100);
+    expect(h.alerts.map((a) => [a.rule, Date.parse(a.at)])).toEqual([['no-water-use', T0 + 24 * HOUR]]);
+
+    // A changed no-water-use rule (12 h for an elder of 80+ living alone) starts its window again.
+    h.engine.replaceRules(rules.map((r) => (r.id === 'no-water-use' ? { ...r, window: 12 * HOUR } : r)));
+    for (let t = T0 + 25 * HOUR + 15 * MINUTE; t <= T0 + 38 * HOUR; t += 15 * MINUTE) h.water(t, 100);
+    expect(h.alerts.map((a) => [a.rule, Date.parse(a.at)])).toEqual([
+      ['no-water-use', T0 + 24 * HOUR],
+      ['no-water-use', T0 + 25 * HOUR + 15 * MINUTE + 12 * HOUR],
+    ]);
+    h.close();
+  });
+
+  test('SOS from a wristband and silence of a meter go through one engine with the whole catalogue', async () => {
+    const band = { deviceId: 'band-1', householdId: 'hh-101', heartbeatMs: 5 * MINUTE };
+    const h = ruleHarness(tempDir(), { devices: [WATER_METER, band] });
+    h.water(T0, 100);
+    h.engine.process({ deviceId: 'band-1', at: T0 + MINUTE, metrics: { heart_rate_bpm: 75, battery_pct: 60 }, events: ['sos'] }, band);
+    await h.clock.advanceTo(T0 + HOUR);
+    expect(pending(h).map((a) => [a.rule, a.deviceId, a.grade, Date.parse(a.at)])).toEqual([
+      ['sos', 'band-1', 'P1', T0 + MINUTE],
+      ['device-silent', 'band-1', 'P4', T0 + 11 * MINUTE],
+      ['device-silent', 'wm-101', 'P4', T0 + 30 * MINUTE],
+    ]);
+    h.close();
+  });
+});
