@@ -13,5 +13,17 @@ export const DEFAULT_RULES: readonly RuleInput[] = [
   { id: 'heart-rate', kind: 'range', title: 'heart rate out of range', metric: 'heart_rate_bpm', below: 50, above: 120, for: '5m', hysteresis: 5, grade: 'P1' },
   { id: 'low-spo2', kind: 'range', title: 'low blood oxygen', metric: 'spo2_pct', below: 90, hysteresis: 2, grade: 'P1' },
   { id: 'low-battery', kind: 'range', title: 'low battery', metric: 'battery_pct', below: 15, hysteresis: 5, grade: 'P4' },
+  // GB 12523-2011: LAeq over 5 min above 55 dB(A) at night (22:00-06:00), 70 dB(A) by day; a night
+  // maximum over the limit + 15 dB(A) at once.
+  {
+    id: 'night-noise',
+    kind: 'night-noise',
+    title: 'construction noise over the limit',
+    interval: '5m',
+    night: { from: '22:00', to: '06:00', limitDba: 55 },
+    dayLimitDba: 70,
+    lmaxMargin: 15,
+    grade: 'P3',
+  },
   { id: 'device-silent', kind: 'device-silent', title: 'device silent', factor: 2, grade: 'P4' },
 ];

@@ -3,6 +3,8 @@ import { counterIdleStateSchema, evaluateCounterIdle } from './counter-idle.js';
 import { deviceSilentStateSchema, evaluateDeviceSilent } from './device-silent.js';
 import type { Evaluate } from './evaluator.js';
 import { eventStateSchema, evaluateEvent } from './event.js';
+import { evaluateGeofence, geofenceStateSchema } from './geofence.js';
+import { evaluateNightNoise, nightNoiseStateSchema } from './night-noise.js';
 import { evaluateNoChange, noChangeStateSchema } from './no-change.js';
 import { evaluateRange, rangeStateSchema } from './range.js';
 import type { Rule } from './schema.js';
@@ -22,6 +24,8 @@ export const RULE_KINDS: Kinds = {
   range: { evaluate: evaluateRange as Evaluate<Rule, unknown>, stateSchema: rangeStateSchema },
   event: { evaluate: evaluateEvent as Evaluate<Rule, unknown>, stateSchema: eventStateSchema },
   'device-silent': { evaluate: evaluateDeviceSilent as Evaluate<Rule, unknown>, stateSchema: deviceSilentStateSchema },
+  geofence: { evaluate: evaluateGeofence as Evaluate<Rule, unknown>, stateSchema: geofenceStateSchema },
+  'night-noise': { evaluate: evaluateNightNoise as Evaluate<Rule, unknown>, stateSchema: nightNoiseStateSchema },
 };
 
 export function kindOf(rule: Rule): Kind<Rule, unknown> {

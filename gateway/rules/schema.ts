@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { counterIdleRuleSchema } from './counter-idle.js';
 import { deviceSilentRuleSchema } from './device-silent.js';
 import { eventRuleSchema } from './event.js';
+import { geofenceRuleSchema } from './geofence.js';
+import { nightNoiseRuleSchema } from './night-noise.js';
 import { noChangeRuleSchema } from './no-change.js';
 import { rangeRuleSchema } from './range.js';
 
@@ -16,6 +18,8 @@ export const ruleSchema = z.discriminatedUnion('kind', [
   rangeRuleSchema,
   eventRuleSchema,
   deviceSilentRuleSchema,
+  geofenceRuleSchema,
+  nightNoiseRuleSchema,
 ]);
 export type RuleInput = z.input<typeof ruleSchema>;
 export type Rule = z.output<typeof ruleSchema>;
