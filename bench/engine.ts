@@ -6,7 +6,7 @@ import { Outbox } from '../gateway/outbox.js';
 import { DEFAULT_RULES } from '../gateway/rules/defaults.js';
 import { RuleEngine } from '../gateway/rules/engine.js';
 import type { DeviceContext } from '../gateway/rules/evaluator.js';
-import { ruleSchema } from '../gateway/rules/schema.js';
+import { buildRuleBook } from '../gateway/rules/rule-book.js';
 import { RuleStateStore } from '../gateway/rules/state-store.js';
 import { GatewayRuns } from '../gateway/runs.js';
 import { makeTempDir } from '../test/support/temp-dir.js';
@@ -33,8 +33,8 @@ export async function benchEngine(o: EngineBenchOptions): Promise<{ readingsPerS
     const states = new RuleStateStore(db, silentLogger());
     const clock = new VirtualClock(Date.parse('2026-11-23T00:00:00+08:00'));
     const devices: DeviceContext[] = Array.from({ length: o.devices }, (_, i) => ({ deviceId: `wm-${i}`, householdId: `hh-${i}`, heartbeatMs: 15 * 60_000 }));
-    const rules = DEFAULT_RULES.filter((r) => RULE_IDS.includes(r.id)).map((r) => ruleSchema.parse(r));
-    const engine = new RuleEngine({ gatewayId: 'gw-bench', rules, devices, db, outbox, states, clock, offline: new GatewayRuns(db).begin(clock.now()), logger: silentLogger() });
+    const book = buildRuleBook(DEFAULT_RULES.filter((r) => RULE_IDS.includes(r.id)));
+    const engine = new RuleEngine({ gatewayId: 'gw-bench', book, devices, db, outbox, states, clock, offline: new GatewayRuns(db).begin(clock.now()), logger: silentLogger() });
     engine.start();
 
     let readings = 0;

@@ -3,8 +3,8 @@ import { durationSchema } from '../lib/duration.js';
 import { idSchema } from '../lib/ids.js';
 import { DEFAULT_TIME_ZONE, timeZoneSchema } from '../lib/local-time.js';
 import { loadConfigFile } from '../lib/config-file.js';
-import { DEFAULT_RULES } from './rules/defaults.js';
-import { ruleSchema } from './rules/schema.js';
+import { DEFAULT_RULES, DEFAULT_TAG_OVERRIDES } from './rules/defaults.js';
+import { householdSchema, resolveRuleBook, tagOverrideSchema } from './rules/rule-book.js';
 
 export const deviceConfigSchema = z
   .object({
@@ -55,8 +55,15 @@ export const gatewayConfigSchema = z
       })
       .strict(),
     devices: z.array(deviceConfigSchema).min(1, 'list at least one device'),
-    /** @default the catalogue in gateway/rules/defaults.ts */
-    rules: z.array(ruleSchema).default(() => DEFAULT_RULES.map((r) => ruleSchema.parse(r))),
+    /**
+     * The rules, as data (each checked against its kind's schema, with overrides applied per
+     * household at start). @default the catalogue in gateway/rules/defaults.ts
+     */
+    rules: z.array(z.record(z.string(), z.unknown())).default(() => DEFAULT_RULES.map((r) => ({ ...r }))),
+    /** @default the catalogue's: 12 h without water for an elder of 80+ living alone */
+    tagOverrides: z.array(tagOverrideSchema).default(() => DEFAULT_TAG_OVERRIDES.map((t) => tagOverrideSchema.parse(t))),
+    /** Households with tags, overrides or a reported absence; others get the plain rules. */
+    households: z.array(householdSchema).default([]),
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -66,11 +73,19 @@ export const gatewayConfigSchema = z
       if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['devices', i, 'id'], message: `${d.id} is already devices[${first}]` });
       else ids.set(d.id, i);
     });
-    const ruleIds = new Set<string>();
+    const ruleIds = new Set<unknown>();
     config.rules.forEach((r, i) => {
-      if (ruleIds.has(r.id)) ctx.addIssue({ code: 'custom', path: ['rules', i, 'id'], message: `rule ${r.id} is defined twice` });
+      if (ruleIds.has(r.id)) ctx.addIssue({ code: 'custom', path: ['rules', i, 'id'], message: `rule ${String(r.id)} is defined twice` });
       ruleIds.add(r.id);
     });
+    const households = new Set<string>();
+    config.households.forEach((h, i) => {
+      if (households.has(h.id)) ctx.addIssue({ code: 'custom', path: ['households', i, 'id'], message: `household ${h.id} is listed twice` });
+      households.add(h.id);
+    });
+    // Every rule, as each household sees it after its overrides: errors name where they were written.
+    const { issues } = resolveRuleBook(config.rules, config.households, config.tagOverrides);
+    for (const issue of issues) ctx.addIssue({ code: 'custom', path: [], message: `${issue.path}: ${issue.message}` });
   });
 
 export type GatewayConfigInput = z.input<typeof gatewayConfigSchema>;

@@ -9,6 +9,7 @@ import { mqttDevicesByTopic } from './drivers/mqtt-devices.js';
 import { MqttIngest, type MqttIngestCounters } from './drivers/mqtt-ingest.js';
 import { Outbox } from './outbox.js';
 import { RuleEngine } from './rules/engine.js';
+import { buildRuleBook } from './rules/rule-book.js';
 import { RuleStateStore } from './rules/state-store.js';
 import { GatewayRuns } from './runs.js';
 import { Uplink, type UplinkStatus } from './uplink.js';
@@ -53,7 +54,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   const states = new RuleStateStore(db, logger.child({ component: 'rules' }));
   const engine = new RuleEngine({
     gatewayId: config.gatewayId,
-    rules: config.rules,
+    book: buildRuleBook(config.rules, config.households, config.tagOverrides),
     devices: [...devices.values()].map((d) => d.context),
     clock,
     timeZone: config.timeZone,
@@ -99,7 +100,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   flushTimer.unref();
 
   logger.info(
-    { gatewayId: config.gatewayId, devices: devices.size, rules: config.rules.map((r) => r.id), mqttPort: broker.port, pending: outbox.counts().pending },
+    { gatewayId: config.gatewayId, devices: devices.size, rules: config.rules.map((r) => r.id), households: config.households.length, mqttPort: broker.port, pending: outbox.counts().pending },
     'gateway started',
   );
 

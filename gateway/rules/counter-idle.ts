@@ -4,6 +4,7 @@ import { METRICS, maxRatePerMinute } from '../../firmware-profiles/metrics.js';
 import { idSchema } from '../../lib/ids.js';
 import { isCounter, metricSchema } from '../../firmware-profiles/metrics.js';
 import { offlineWithin } from '../runs.js';
+import { isAway, windowFloor } from './absence.js';
 import { gradeSchema } from './alert.js';
 import type { DeviceContext, Evaluate, GatewayContext, Step } from './evaluator.js';
 
@@ -59,9 +60,9 @@ const reaches = (total: number, threshold: number): boolean => total >= threshol
  * When the condition holds from: the window must lie after the last time use reached the
  * threshold and inside the unbroken run of reports.
  */
-export function counterIdleDueAt(rule: CounterIdleRule, state: CounterIdleState): number {
+export function counterIdleDueAt(rule: CounterIdleRule, state: CounterIdleState, floor = Number.NEGATIVE_INFINITY): number {
   const reachedAt = reaches(sum(state.recent), rule.minIncrease) ? state.recent[0]![0] : Number.NEGATIVE_INFINITY;
-  return Math.max(reachedAt, state.seenSince) + rule.window;
+  return Math.max(reachedAt, state.seenSince, floor) + rule.window;
 }
 
 function round(n: number): number {
@@ -77,12 +78,12 @@ export const evaluateCounterIdle: Evaluate<CounterIdleRule, CounterIdleState> = 
   rule,
   prev,
   input,
-  { device, gateway },
+  { device, gateway, household },
 ): Step<CounterIdleState> | undefined => {
   if (input.type === 'tick') {
     // The window may close between readings: raise at that moment, if the meter is still reporting.
     if (!prev || prev.openEpisode !== null) return undefined;
-    const dueAt = counterIdleDueAt(rule, prev);
+    const dueAt = counterIdleDueAt(rule, prev, windowFloor(household, input.at));
     if (input.at < dueAt) return { state: prev, wakeAt: dueAt };
     if (silentFor(prev, input.at, gateway) > 2 * device.heartbeatMs) return { state: prev };
     return raise(rule, prev, input.at, dueAt, device);
@@ -94,7 +95,7 @@ export const evaluateCounterIdle: Evaluate<CounterIdleRule, CounterIdleState> = 
 
   if (!prev) {
     const state: CounterIdleState = { lastValue: value, lastSeenAt: reading.at, seenSince: reading.at, recent: [], openEpisode: null };
-    return { state, wakeAt: counterIdleDueAt(rule, state) };
+    return { state, wakeAt: counterIdleDueAt(rule, state, windowFloor(household, reading.at)) };
   }
 
   // A reading stamped before the last one (a clock stepped back) must not move time backwards.
@@ -111,6 +112,7 @@ export const evaluateCounterIdle: Evaluate<CounterIdleRule, CounterIdleState> = 
   if (delta < -EPSILON) anomaly = `${rule.metric} went back from ${prev.lastValue} to ${value}: taken as a new baseline`;
   else if (delta > maxDelta) anomaly = `${rule.metric} jumped by ${round(delta)} in ${round(elapsedMin)} min, faster than it can: taken as a new baseline`;
   const increase = anomaly || delta < EPSILON ? 0 : delta;
+  if (increase > 0 && isAway(household, at)) anomaly = `${round(increase)} ${METRICS[rule.metric].unit} used while the household is reported away`;
 
   const recent = prev.recent.slice();
   if (increase > 0) {
@@ -118,7 +120,7 @@ export const evaluateCounterIdle: Evaluate<CounterIdleRule, CounterIdleState> = 
     while (recent.length > 1 && reaches(sum(recent) - recent[0]![1], rule.minIncrease)) recent.shift();
   }
   const state: CounterIdleState = { lastValue: value, lastSeenAt: at, seenSince, recent, openEpisode: prev.openEpisode };
-  const dueAt = counterIdleDueAt(rule, state);
+  const dueAt = counterIdleDueAt(rule, state, windowFloor(household, at));
 
   if (state.openEpisode !== null) {
     // Cleared by the same test that raised it: the window holds enough use again.

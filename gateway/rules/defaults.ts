@@ -1,3 +1,5 @@
+import type { z } from 'zod';
+import type { tagOverrideSchema } from './rule-book.js';
 import type { RuleInput } from './schema.js';
 
 /**
@@ -8,6 +10,17 @@ export const DEFAULT_RULES: readonly RuleInput[] = [
   // Shanghai, Shenzhen and Taicang pilots: less than 10 L in 24 h.
   { id: 'no-water-use', kind: 'counter-idle', title: 'no water use', metric: 'volume_l', window: '24h', minIncrease: 10, grade: 'P2' },
   { id: 'no-door-activity', kind: 'no-change', title: 'no door activity', metric: 'contact_closed', window: '24h', grade: 'P2' },
+  // No pilot publishes a fixed figure: all compare with the household's own history.
+  {
+    id: 'electricity-anomaly',
+    kind: 'daily-baseline',
+    title: 'electricity use far below usual',
+    metric: 'energy_kwh',
+    historyDays: 14,
+    warmupDays: 7,
+    belowRatio: 0.3,
+    grade: 'P2',
+  },
   { id: 'sos', kind: 'event', title: 'SOS pressed', event: 'sos', grade: 'P1' },
   { id: 'fall', kind: 'event', title: 'fall detected', event: 'fall', grade: 'P1' },
   { id: 'heart-rate', kind: 'range', title: 'heart rate out of range', metric: 'heart_rate_bpm', below: 50, above: 120, for: '5m', hysteresis: 5, grade: 'P1' },
@@ -26,4 +39,9 @@ export const DEFAULT_RULES: readonly RuleInput[] = [
     grade: 'P3',
   },
   { id: 'device-silent', kind: 'device-silent', title: 'device silent', factor: 2, grade: 'P4' },
+];
+
+/** Stricter figures by household tags: 12 h without water for an elder of 80+ living alone (独居 + 高龄). */
+export const DEFAULT_TAG_OVERRIDES: readonly z.input<typeof tagOverrideSchema>[] = [
+  { tags: ['living-alone', 'aged-80-plus'], rules: { 'no-water-use': { window: '12h' } } },
 ];

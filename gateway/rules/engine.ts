@@ -8,12 +8,14 @@ import type { Alert } from './alert.js';
 import type { DeviceContext, Edge, GatewayContext, RuleInput, Step } from './evaluator.js';
 import { kindOf } from './kinds.js';
 import type { Rule } from './schema.js';
+import type { RuleBook } from './rule-book.js';
 import type { RuleStateStore } from './state-store.js';
 import { WakeQueue } from './wake-queue.js';
 
 export interface RuleEngineOptions {
   gatewayId: string;
-  rules: readonly Rule[];
+  /** The rules of each household (gateway/rules/rule-book.ts). */
+  book: RuleBook;
   devices: readonly DeviceContext[];
   db: SqliteDatabase;
   outbox: Outbox;
@@ -39,8 +41,7 @@ const keyOf = (ruleId: string, deviceId: string): string => `${ruleId}\u0000${de
  */
 export class RuleEngine {
   readonly #o: RuleEngineOptions;
-  #rules: readonly Rule[];
-  #rulesById: Map<string, Rule>;
+  #book: RuleBook;
   readonly #devices: Map<string, DeviceContext>;
   readonly #gateway: GatewayContext;
   readonly #wakes = new WakeQueue();
@@ -50,8 +51,7 @@ export class RuleEngine {
 
   constructor(options: RuleEngineOptions) {
     this.#o = options;
-    this.#rules = options.rules;
-    this.#rulesById = new Map(options.rules.map((r) => [r.id, r]));
+    this.#book = options.book;
     this.#devices = new Map(options.devices.map((d) => [d.deviceId, d]));
     this.#gateway = { offline: options.offline, timeZone: options.timeZone ?? 'Asia/Shanghai' };
   }
@@ -64,8 +64,9 @@ export class RuleEngine {
     this.#running = true;
     const loaded: string[] = [];
     this.#o.states.load((ruleId, deviceId, raw) => {
-      const rule = this.#rulesById.get(ruleId);
-      if (!rule || !this.#devices.has(deviceId)) return undefined;
+      const device = this.#devices.get(deviceId);
+      const rule = device && this.#book.ruleFor(device.householdId, ruleId);
+      if (!rule) return undefined;
       const parsed = kindOf(rule).stateSchema.safeParse(raw);
       if (parsed.success) {
         loaded.push(keyOf(ruleId, deviceId));
@@ -94,31 +95,38 @@ export class RuleEngine {
   process(reading: Reading, device: DeviceContext): Alert[] {
     if (this.#devices.get(device.deviceId) !== device) this.#devices.set(device.deviceId, device);
     const input: RuleInput = { type: 'reading', reading };
+    const ctx = { device, gateway: this.#gateway, household: this.#book.household(device.householdId) };
     const steps: Array<{ rule: Rule; step: Step<unknown> }> = [];
-    for (const rule of this.#rules) {
-      const step = kindOf(rule).evaluate(rule, this.#o.states.get(rule.id, device.deviceId), input, { device, gateway: this.#gateway });
+    for (const rule of this.#book.rulesFor(device.householdId)) {
+      const step = kindOf(rule).evaluate(rule, this.#o.states.get(rule.id, device.deviceId), input, ctx);
       if (step) steps.push({ rule, step });
     }
     return this.#apply(device, steps, reading.at, reading.metrics);
   }
 
   /**
-   * Replaces the rules at run time. A rule kept with the same id and the same definition keeps
-   * its state and timers; a changed or removed rule starts afresh (its open alerts stay in the
-   * cloud's tickets, which people close).
+   * Replaces the rules at run time. A (rule, device) whose effective rule is the same keeps its
+   * state and timers; a changed or removed one starts afresh (alerts it raised stay in the cloud's
+   * tickets, which people close).
    */
-  replaceRules(rules: readonly Rule[]): void {
-    const unchanged = new Set(rules.filter((r) => JSON.stringify(this.#rulesById.get(r.id)) === JSON.stringify(r)).map((r) => r.id));
-    for (const rule of this.#rules) {
-      if (unchanged.has(rule.id)) continue;
-      for (const deviceId of this.#devices.keys()) {
-        this.#o.states.delete(rule.id, deviceId);
-        this.#wakes.set(keyOf(rule.id, deviceId), undefined);
+  replaceRules(book: RuleBook): void {
+    let kept = 0;
+    let restarted = 0;
+    for (const device of this.#devices.values()) {
+      const before = new Map(this.#book.rulesFor(device.householdId).map((r) => [r.id, JSON.stringify(r)]));
+      const after = new Map(book.rulesFor(device.householdId).map((r) => [r.id, JSON.stringify(r)]));
+      for (const [id, definition] of before) {
+        if (after.get(id) === definition) {
+          kept++;
+          continue;
+        }
+        restarted++;
+        this.#o.states.delete(id, device.deviceId);
+        this.#wakes.set(keyOf(id, device.deviceId), undefined);
       }
     }
-    this.#rules = rules;
-    this.#rulesById = new Map(rules.map((r) => [r.id, r]));
-    this.#o.logger.info({ rules: rules.map((r) => r.id), kept: [...unchanged] }, 'rules replaced');
+    this.#book = book;
+    this.#o.logger.info({ kept, restarted }, 'rules replaced');
   }
 
   #apply(device: DeviceContext, steps: Array<{ rule: Rule; step: Step<unknown> }>, at: number, reading?: unknown): Alert[] {
@@ -166,10 +174,11 @@ export class RuleEngine {
     const now = this.#o.clock.now();
     for (const key of this.#wakes.popDue(now)) {
       const [ruleId, deviceId] = key.split('\u0000') as [string, string];
-      const rule = this.#rulesById.get(ruleId);
       const device = this.#devices.get(deviceId);
-      if (!rule || !device) continue;
-      const step = kindOf(rule).evaluate(rule, this.#o.states.get(ruleId, deviceId), { type: 'tick', at: now }, { device, gateway: this.#gateway });
+      const rule = device && this.#book.ruleFor(device.householdId, ruleId);
+      if (!device || !rule) continue;
+      const ctx = { device, gateway: this.#gateway, household: this.#book.household(device.householdId) };
+      const step = kindOf(rule).evaluate(rule, this.#o.states.get(ruleId, deviceId), { type: 'tick', at: now }, ctx);
       if (!step) continue;
       try {
         this.#apply(device, [{ rule, step }], now);

@@ -17,9 +17,22 @@ export interface GatewayContext {
   timeZone: string;
 }
 
+/** What the engine knows of the household a device belongs to. */
+export interface HouseholdContext {
+  id: string;
+  tags: readonly string[];
+  /**
+   * A reported absence (visiting family, in hospital): the no-activity rules raise nothing in
+   * [from, until) and their windows start again at `until`. SOS and fall ignore it.
+   */
+  away: { from: number; until: number } | null;
+}
+
 export interface RuleContext {
   device: DeviceContext;
   gateway: GatewayContext;
+  /** Absent (tests of a single evaluator) = no tags, no absence. */
+  household?: HouseholdContext;
 }
 
 /**

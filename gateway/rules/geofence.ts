@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { idSchema } from '../../lib/ids.js';
 import { inDailyWindow, localParts, timeOfDaySchema } from '../../lib/local-time.js';
+import { isAway } from './absence.js';
 import { gradeSchema } from './alert.js';
 import type { Evaluate, Step } from './evaluator.js';
 import { circleEdge, polygonEdge, type EdgeDistance, type LatLon } from './geometry.js';
@@ -127,7 +128,7 @@ export const evaluateGeofence: Evaluate<GeofenceRule, GeofenceState> = (
   rule,
   prev,
   input,
-  { device, gateway },
+  { device, gateway, household },
 ): Step<GeofenceState> | undefined => {
   // Leaving is always announced by a fix: no timers.
   if (input.type === 'tick') return undefined;
@@ -174,6 +175,8 @@ export const evaluateGeofence: Evaluate<GeofenceRule, GeofenceState> = (
     // Outside the window the run keeps counting: still out when it opens, the next fix raises.
     const minute = localParts(at, gateway.timeZone).minuteOfDay;
     if (rule.onlyAt && !inDailyWindow(minute, rule.onlyAt.from, rule.onlyAt.to)) return { state: next };
+    // Reported away (at her daughter's): leaving the home's fence is expected.
+    if (isAway(household, at)) return { state: next };
     const distanceM = Math.round(where.distanceM);
     return {
       state: { ...next, openEpisode: outsideSince },

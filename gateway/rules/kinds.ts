@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { counterIdleStateSchema, evaluateCounterIdle } from './counter-idle.js';
+import { dailyBaselineStateSchema, evaluateDailyBaseline } from './daily-baseline.js';
 import { deviceSilentStateSchema, evaluateDeviceSilent } from './device-silent.js';
 import type { Evaluate } from './evaluator.js';
 import { eventStateSchema, evaluateEvent } from './event.js';
@@ -26,6 +27,7 @@ export const RULE_KINDS: Kinds = {
   'device-silent': { evaluate: evaluateDeviceSilent as Evaluate<Rule, unknown>, stateSchema: deviceSilentStateSchema },
   geofence: { evaluate: evaluateGeofence as Evaluate<Rule, unknown>, stateSchema: geofenceStateSchema },
   'night-noise': { evaluate: evaluateNightNoise as Evaluate<Rule, unknown>, stateSchema: nightNoiseStateSchema },
+  'daily-baseline': { evaluate: evaluateDailyBaseline as Evaluate<Rule, unknown>, stateSchema: dailyBaselineStateSchema },
 };
 
 export function kindOf(rule: Rule): Kind<Rule, unknown> {

@@ -3,6 +3,7 @@ import { durationSchema, formatDuration } from '../../lib/duration.js';
 import { idSchema } from '../../lib/ids.js';
 import { metricSchema } from '../../firmware-profiles/metrics.js';
 import { offlineWithin } from '../runs.js';
+import { isAway, windowFloor } from './absence.js';
 import { gradeSchema } from './alert.js';
 import type { DeviceContext, Evaluate, GatewayContext, Step } from './evaluator.js';
 
@@ -32,12 +33,13 @@ export const noChangeStateSchema = z.object({
 });
 export type NoChangeState = z.infer<typeof noChangeStateSchema>;
 
-const dueAt = (rule: NoChangeRule, s: NoChangeState): number => Math.max(s.lastChangeAt, s.seenSince) + rule.window;
+const dueAt = (rule: NoChangeRule, s: NoChangeState, floor = Number.NEGATIVE_INFINITY): number =>
+  Math.max(s.lastChangeAt, s.seenSince, floor) + rule.window;
 const silentFor = (s: NoChangeState, at: number, gateway: GatewayContext): number =>
   at - s.lastSeenAt - offlineWithin(gateway.offline, s.lastSeenAt, at);
 
-function raise(rule: NoChangeRule, s: NoChangeState, at: number, device: DeviceContext): Step<NoChangeState> {
-  const episode = dueAt(rule, s);
+function raise(rule: NoChangeRule, s: NoChangeState, at: number, device: DeviceContext, floor: number): Step<NoChangeState> {
+  const episode = dueAt(rule, s, floor);
   return {
     state: { ...s, openEpisode: episode },
     edge: {
@@ -49,12 +51,18 @@ function raise(rule: NoChangeRule, s: NoChangeState, at: number, device: DeviceC
   };
 }
 
-export const evaluateNoChange: Evaluate<NoChangeRule, NoChangeState> = (rule, prev, input, { device, gateway }): Step<NoChangeState> | undefined => {
+export const evaluateNoChange: Evaluate<NoChangeRule, NoChangeState> = (
+  rule,
+  prev,
+  input,
+  { device, gateway, household },
+): Step<NoChangeState> | undefined => {
   if (input.type === 'tick') {
     if (!prev || prev.openEpisode !== null) return undefined;
-    if (input.at < dueAt(rule, prev)) return { state: prev, wakeAt: dueAt(rule, prev) };
+    const floor = windowFloor(household, input.at);
+    if (input.at < dueAt(rule, prev, floor)) return { state: prev, wakeAt: dueAt(rule, prev, floor) };
     if (silentFor(prev, input.at, gateway) > 2 * device.heartbeatMs) return { state: prev };
-    return raise(rule, prev, input.at, device);
+    return raise(rule, prev, input.at, device, floor);
   }
   const value = input.reading.metrics[rule.metric];
   if (value === undefined) return undefined;
@@ -63,7 +71,9 @@ export const evaluateNoChange: Evaluate<NoChangeRule, NoChangeState> = (rule, pr
     return { state, wakeAt: dueAt(rule, state) };
   }
   const at = Math.max(input.reading.at, prev.lastSeenAt);
+  const floor = windowFloor(household, at);
   const changed = value !== prev.lastValue;
+  const anomaly = changed && isAway(household, at) ? `${rule.metric} changed while the household is reported away` : undefined;
   const state: NoChangeState = {
     lastValue: value,
     lastChangeAt: changed ? at : prev.lastChangeAt,
@@ -74,8 +84,9 @@ export const evaluateNoChange: Evaluate<NoChangeRule, NoChangeState> = (rule, pr
   if (state.openEpisode !== null) {
     if (!changed) return { state };
     return {
+      anomaly,
       state: { ...state, openEpisode: null },
-      wakeAt: dueAt(rule, state),
+      wakeAt: dueAt(rule, state, floor),
       edge: {
         kind: 'clear',
         episode: state.openEpisode,
@@ -84,6 +95,6 @@ export const evaluateNoChange: Evaluate<NoChangeRule, NoChangeState> = (rule, pr
       },
     };
   }
-  if (at < dueAt(rule, state)) return { state, wakeAt: dueAt(rule, state) };
-  return raise(rule, state, at, device);
+  if (at < dueAt(rule, state, floor)) return { state, anomaly, wakeAt: dueAt(rule, state, floor) };
+  return raise(rule, state, at, device, floor);
 };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { counterIdleRuleSchema } from './counter-idle.js';
+import { dailyBaselineRuleSchema } from './daily-baseline.js';
 import { deviceSilentRuleSchema } from './device-silent.js';
 import { eventRuleSchema } from './event.js';
 import { geofenceRuleSchema } from './geofence.js';
@@ -20,6 +21,7 @@ export const ruleSchema = z.discriminatedUnion('kind', [
   deviceSilentRuleSchema,
   geofenceRuleSchema,
   nightNoiseRuleSchema,
+  dailyBaselineRuleSchema,
 ]);
 export type RuleInput = z.input<typeof ruleSchema>;
 export type Rule = z.output<typeof ruleSchema>;

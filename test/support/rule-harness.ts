@@ -5,10 +5,11 @@ import { openGatewayDatabase } from '../../gateway/database.js';
 import { Outbox } from '../../gateway/outbox.js';
 import { GatewayRuns } from '../../gateway/runs.js';
 import type { Alert } from '../../gateway/rules/alert.js';
-import { DEFAULT_RULES } from '../../gateway/rules/defaults.js';
+import { DEFAULT_RULES, DEFAULT_TAG_OVERRIDES } from '../../gateway/rules/defaults.js';
 import { RuleEngine } from '../../gateway/rules/engine.js';
 import type { DeviceContext } from '../../gateway/rules/evaluator.js';
-import { ruleSchema, type Rule } from '../../gateway/rules/schema.js';
+import { buildRuleBook, tagOverrideSchema, type Household } from '../../gateway/rules/rule-book.js';
+import type { RuleInput } from '../../gateway/rules/schema.js';
 import { RuleStateStore } from '../../gateway/rules/state-store.js';
 
 export const MINUTE = 60_000;
@@ -32,7 +33,9 @@ export interface RuleHarness {
 }
 
 export interface RuleHarnessOptions {
-  rules?: Rule[];
+  /** Rules as written in a config. @default the catalogue */
+  rules?: readonly RuleInput[];
+  households?: Household[];
   /** Clock time the gateway starts at (matters after a restart: the time it was down). @default T0 */
   startedAt?: number;
   /** The engine's clock; advance it to let rules wake between readings. @default a VirtualClock at startedAt */
@@ -46,7 +49,7 @@ export interface RuleHarnessOptions {
  * otherwise, run the way gateway/main.ts runs it; `close` is a clean stop at the last reading.
  */
 export function ruleHarness(dataDir: string, options: RuleHarnessOptions = {}): RuleHarness {
-  const rules = options.rules ?? DEFAULT_RULES.map((r) => ruleSchema.parse(r));
+  const book = buildRuleBook(options.rules ?? DEFAULT_RULES, options.households ?? [], DEFAULT_TAG_OVERRIDES.map((t) => tagOverrideSchema.parse(t)));
   const db = openGatewayDatabase(dataDir);
   const outbox = new Outbox(db);
   const runs = new GatewayRuns(db);
@@ -55,7 +58,7 @@ export function ruleHarness(dataDir: string, options: RuleHarnessOptions = {}): 
   const clock = options.clock ?? new VirtualClock(options.startedAt ?? T0);
   const engine = new RuleEngine({
     gatewayId: 'gw-test',
-    rules,
+    book,
     devices: options.devices ?? [WATER_METER],
     db,
     outbox,

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { VirtualClock } from '../../../lib/clock.js';
 import { DEFAULT_RULES } from '../../../gateway/rules/defaults.js';
-import { ruleSchema } from '../../../gateway/rules/schema.js';
+import { buildRuleBook } from '../../../gateway/rules/rule-book.js';
 import { HOUR, MINUTE, T0, WATER_METER, ruleHarness } from '../../support/rule-harness.js';
 import { tempDir } from '../../support/temp-dir.js';
 
@@ -38,14 +38,13 @@ describe('the rule engine', () => {
   test('replacing the rules keeps the state of an unchanged rule and restarts a changed one', async () => {
     const h = ruleHarness(tempDir());
     for (let t = T0; t <= T0 + 12 * HOUR; t += 15 * MINUTE) h.water(t, 100);
-    const rules = DEFAULT_RULES.map((r) => ruleSchema.parse(r));
     // Same no-water-use rule, a changed battery rule.
-    h.engine.replaceRules(rules.map((r) => (r.id === 'low-battery' ? { ...r, below: 20 } : r)));
+    h.engine.replaceRules(buildRuleBook(DEFAULT_RULES.map((r) => (r.id === 'low-battery' ? { ...r, below: 20 } : r))));
     for (let t = T0 + 12 * HOUR + 15 * MINUTE; t <= T0 + 25 * HOUR; t += 15 * MINUTE) h.water(t, 100);
     expect(h.alerts.map((a) => [a.rule, Date.parse(a.at)])).toEqual([['no-water-use', T0 + 24 * HOUR]]);
 
     // A changed no-water-use rule (12 h for an elder of 80+ living alone) starts its window again.
-    h.engine.replaceRules(rules.map((r) => (r.id === 'no-water-use' ? { ...r, window: 12 * HOUR } : r)));
+    h.engine.replaceRules(buildRuleBook(DEFAULT_RULES.map((r) => (r.id === 'no-water-use' ? { ...r, window: '12h' } : r))));
     for (let t = T0 + 25 * HOUR + 15 * MINUTE; t <= T0 + 38 * HOUR; t += 15 * MINUTE) h.water(t, 100);
     expect(h.alerts.map((a) => [a.rule, Date.parse(a.at)])).toEqual([
       ['no-water-use', T0 + 24 * HOUR],
