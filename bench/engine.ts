@@ -34,7 +34,7 @@ export async function benchEngine(o: EngineBenchOptions): Promise<{ readingsPerS
     const clock = new VirtualClock(Date.parse('2026-11-23T00:00:00+08:00'));
     const devices: DeviceContext[] = Array.from({ length: o.devices }, (_, i) => ({ deviceId: `wm-${i}`, householdId: `hh-${i}`, heartbeatMs: 15 * 60_000 }));
     const book = buildRuleBook(DEFAULT_RULES.filter((r) => RULE_IDS.includes(r.id)));
-    const engine = new RuleEngine({ gatewayId: 'gw-bench', book, devices, db, outbox, states, clock, offline: new GatewayRuns(db).begin(clock.now()), logger: silentLogger() });
+    const engine = new RuleEngine({ gatewayId: 'gw-bench', book, devices, db, outbox, states, clock, offline: new GatewayRuns(db).begin(clock.now()).offline, logger: silentLogger() });
     engine.start();
 
     let readings = 0;

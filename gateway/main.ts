@@ -11,6 +11,7 @@ import { Outbox } from './outbox.js';
 import { RuleEngine } from './rules/engine.js';
 import { buildRuleBook } from './rules/rule-book.js';
 import { RuleStateStore } from './rules/state-store.js';
+import { ClockWatch } from './clock-watch.js';
 import { GatewayRuns } from './runs.js';
 import { Uplink, type UplinkStatus } from './uplink.js';
 
@@ -50,7 +51,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   const retried = outbox.retryRejected();
   if (retried > 0) logger.warn({ alerts: retried }, 'alerts the cloud rejected before are offered again');
   const runs = new GatewayRuns(db);
-  const offline = runs.begin(clock.now());
+  const { offline, stepMs } = runs.begin(clock.now());
   const states = new RuleStateStore(db, logger.child({ component: 'rules' }));
   const engine = new RuleEngine({
     gatewayId: config.gatewayId,
@@ -62,9 +63,27 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     outbox,
     states,
     offline,
+    beforeReading: () => watch.check(),
     logger: logger.child({ component: 'rules' }),
   });
+  const watch = new ClockWatch({
+    clock,
+    logger: logger.child({ component: 'clock' }),
+    onStep: (deltaMs) => {
+      engine.shiftTime(deltaMs);
+      runs.shift(deltaMs);
+    },
+    onSuspend: (from, to) => {
+      engine.addOffline(from, to);
+      runs.recordGap(from, to);
+    },
+  });
   engine.start();
+  if (stepMs !== 0) {
+    logger.warn({ stepMs }, 'the clock is earlier than when this gateway last ran; stored times are moved by the difference');
+    engine.shiftTime(stepMs);
+  }
+  watch.start();
 
   const ingest = new MqttIngest(devices, engine, clock, logger.child({ component: 'mqtt' }));
   const broker = await startMqttBroker({
@@ -112,6 +131,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     async close() {
       clearInterval(flushTimer);
       await broker.close();
+      watch.stop();
       engine.stop();
       flush();
       await uplink.stop();

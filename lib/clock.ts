@@ -1,3 +1,5 @@
+import { uptime } from 'node:os';
+
 /**
  * Time is injected everywhere logic depends on it, so that a 24-hour rule is tested in
  * milliseconds and the demo can run three days in seconds. Nothing in gateway/, cloud/ or
@@ -8,8 +10,16 @@ export interface TimerHandle {
 }
 
 export interface Clock {
-  /** Milliseconds since the Unix epoch, on this clock's time line. */
+  /** Milliseconds since the Unix epoch, on this clock's time line (wall time: it may be stepped). */
   now(): number;
+  /**
+   * Real time passed, in ms from an arbitrary origin, never stepped, and counting time the
+   * machine was suspended (Linux CLOCK_BOOTTIME). Compared with `now()` it tells a clock step
+   * (wall moved, this did not) from a suspend (both moved).
+   */
+  elapsed(): number;
+  /** Monotonic time in ms (arbitrary origin): never stepped, and stands still while suspended. Cheap. */
+  monotonic(): number;
   /** Runs `fn` once, `ms` later on this clock's time line. */
   setTimeout(fn: () => unknown, ms: number): TimerHandle;
   clearTimeout(handle: TimerHandle): void;
@@ -26,6 +36,14 @@ export class SystemClock implements Clock {
 
   now(): number {
     return Date.now();
+  }
+
+  elapsed(): number {
+    return uptime() * 1000;
+  }
+
+  monotonic(): number {
+    return performance.now();
   }
 
   setTimeout(fn: () => unknown, ms: number): TimerHandle {
@@ -79,6 +97,15 @@ export class ScaledClock implements Clock {
     return Math.floor(startMs + (Date.now() - anchorWallMs) * speed);
   }
 
+  /** An accelerated clock is never stepped nor suspended: real time is its own time line. */
+  elapsed(): number {
+    return this.now();
+  }
+
+  monotonic(): number {
+    return this.now();
+  }
+
   setTimeout(fn: () => unknown, ms: number): TimerHandle {
     return this.#wall.setTimeout(fn, ms / this.options.speed);
   }
@@ -90,17 +117,20 @@ export class ScaledClock implements Clock {
 
 interface VirtualTimer {
   id: number;
-  at: number;
+  /** Due on the elapsed time line: like Node's timers, they ignore steps of the wall clock. */
+  dueElapsed: number;
   fn: () => unknown;
 }
 
 /**
  * Discrete-event time: it stands still until advanced, then runs every timer that falls due, in
  * order, awaiting each (so a simulator's publish completes before time moves on). Used by tests
- * and by the demo.
+ * and by the demo. `step` and `suspend` model what a real gateway's clock does to it.
  */
 export class VirtualClock implements Clock {
   #now: number;
+  #elapsed = 0;
+  #monotonic = 0;
   #timers: VirtualTimer[] = [];
 
   constructor(startMs: number) {
@@ -111,11 +141,19 @@ export class VirtualClock implements Clock {
     return this.#now;
   }
 
+  elapsed(): number {
+    return this.#elapsed;
+  }
+
+  monotonic(): number {
+    return this.#monotonic;
+  }
+
   setTimeout(fn: () => unknown, ms: number): TimerHandle {
-    const timer: VirtualTimer = { id: nextTimerId++, at: this.#now + Math.max(0, ms), fn };
+    const timer: VirtualTimer = { id: nextTimerId++, dueElapsed: this.#elapsed + Math.max(0, ms), fn };
     // Keep the list sorted by due time, ties in insertion order.
     let i = this.#timers.length;
-    while (i > 0 && this.#timers[i - 1]!.at > timer.at) i--;
+    while (i > 0 && this.#timers[i - 1]!.dueElapsed > timer.dueElapsed) i--;
     this.#timers.splice(i, 0, timer);
     return { clockTimerId: timer.id };
   }
@@ -130,29 +168,47 @@ export class VirtualClock implements Clock {
     return this.#timers.length;
   }
 
-  /** Moves time forward to `targetMs`, running (and awaiting) every timer due on the way. */
+  /** Moves time forward to wall time `targetMs`, running (and awaiting) every timer due on the way. */
   async advanceTo(targetMs: number): Promise<void> {
     if (targetMs < this.#now) throw new Error(`VirtualClock cannot go back: ${targetMs} < ${this.#now}`);
-    for (;;) {
-      const next = this.#timers[0];
-      if (!next || next.at > targetMs) break;
-      this.#timers.shift();
-      this.#now = next.at;
-      await next.fn();
-    }
-    this.#now = targetMs;
+    await this.advance(targetMs - this.#now);
   }
 
   async advance(ms: number): Promise<void> {
-    await this.advanceTo(this.#now + ms);
+    const endElapsed = this.#elapsed + ms;
+    const offset = this.#now - this.#elapsed;
+    for (;;) {
+      const next = this.#timers[0];
+      if (!next || next.dueElapsed > endElapsed) break;
+      this.#timers.shift();
+      this.#monotonic += next.dueElapsed - this.#elapsed;
+      this.#elapsed = next.dueElapsed;
+      this.#now = next.dueElapsed + offset;
+      await next.fn();
+    }
+    this.#monotonic += endElapsed - this.#elapsed;
+    this.#elapsed = endElapsed;
+    this.#now = endElapsed + offset;
+  }
+
+  /** The wall clock is stepped by `deltaMs` (NTP, an operator, an RTC reset); no real time passes. */
+  step(deltaMs: number): void {
+    this.#now += deltaMs;
+  }
+
+  /** Sets the wall clock without real time passing (a step to an absolute time, e.g. 1970). */
+  jumpTo(ms: number): void {
+    this.#now = ms;
   }
 
   /**
-   * Sets the time without running timers: models a wall-clock jump (NTP step, suspend) that the
-   * code under test must survive.
+   * The machine sleeps for `ms`: wall and real time move on, and timers that fell due meanwhile
+   * run late, all at the moment of waking, as they do after a real suspend.
    */
-  jumpTo(ms: number): void {
-    this.#now = ms;
+  async suspend(ms: number): Promise<void> {
+    this.#now += ms;
+    this.#elapsed += ms;
+    while (this.#timers[0] && this.#timers[0].dueElapsed <= this.#elapsed) await this.#timers.shift()!.fn();
   }
 }
 

@@ -24,6 +24,8 @@ export interface RuleEngineOptions {
   logger: Logger;
   /** Spans the gateway was down (from GatewayRuns.begin). */
   offline: readonly OfflineSpan[];
+  /** Called before each reading: lets a ClockWatch report a clock step before it is evaluated. */
+  beforeReading?: () => void;
   /** @default Asia/Shanghai */
   timeZone?: string;
 }
@@ -43,7 +45,7 @@ export class RuleEngine {
   readonly #o: RuleEngineOptions;
   #book: RuleBook;
   readonly #devices: Map<string, DeviceContext>;
-  readonly #gateway: GatewayContext;
+  #gateway: GatewayContext;
   readonly #wakes = new WakeQueue();
   #timer: TimerHandle | null = null;
   #timerAt = Number.POSITIVE_INFINITY;
@@ -93,6 +95,7 @@ export class RuleEngine {
   }
 
   process(reading: Reading, device: DeviceContext): Alert[] {
+    this.#o.beforeReading?.();
     if (this.#devices.get(device.deviceId) !== device) this.#devices.set(device.deviceId, device);
     const input: RuleInput = { type: 'reading', reading };
     const ctx = { device, gateway: this.#gateway, household: this.#book.household(device.householdId) };
@@ -127,6 +130,36 @@ export class RuleEngine {
     }
     this.#book = book;
     this.#o.logger.info({ kept, restarted }, 'rules replaced');
+  }
+
+  /**
+   * The wall clock was stepped by `deltaMs`: every stored instant moves with it (durations stay
+   * real), and every (rule, device) is looked at again now, on the new time line.
+   */
+  shiftTime(deltaMs: number): void {
+    const { states, clock } = this.#o;
+    for (const [ruleId, deviceId, state] of [...states.entries()]) {
+      const device = this.#devices.get(deviceId);
+      const rule = device && this.#book.ruleFor(device.householdId, ruleId);
+      if (rule) states.set(ruleId, deviceId, kindOf(rule).shift(state, deltaMs));
+    }
+    this.#gateway = { ...this.#gateway, offline: this.#gateway.offline.map(([a, b]) => [a + deltaMs, b + deltaMs] as const) };
+    this.#rewakeAll(clock.now());
+  }
+
+  /** The gateway was not listening during [from, to] (a suspend): no device was silent then. */
+  addOffline(from: number, to: number): void {
+    this.#gateway = { ...this.#gateway, offline: [...this.#gateway.offline, [from, to] as const] };
+    this.#rewakeAll(this.#o.clock.now());
+  }
+
+  #rewakeAll(now: number): void {
+    for (const [ruleId, deviceId] of this.#o.states.entries()) this.#wakes.set(keyOf(ruleId, deviceId), now);
+    // The armed timer's delay was computed on the old time line.
+    if (this.#timer) this.#o.clock.clearTimeout(this.#timer);
+    this.#timer = null;
+    this.#timerAt = Number.POSITIVE_INFINITY;
+    this.#arm();
   }
 
   #apply(device: DeviceContext, steps: Array<{ rule: Rule; step: Step<unknown> }>, at: number, reading?: unknown): Alert[] {

@@ -9,27 +9,44 @@ import { evaluateNightNoise, nightNoiseStateSchema } from './night-noise.js';
 import { evaluateNoChange, noChangeStateSchema } from './no-change.js';
 import { evaluateRange, rangeStateSchema } from './range.js';
 import type { Rule } from './schema.js';
+import {
+  shiftCounterIdle,
+  shiftDailyBaseline,
+  shiftDeviceSilent,
+  shiftEvent,
+  shiftGeofence,
+  shiftNightNoise,
+  shiftNoChange,
+  shiftRange,
+} from './time-shift.js';
 
 interface Kind<R, S> {
   evaluate: Evaluate<R, S>;
   /** Checks state read back from disk (it may come from an older gridwatch). */
   stateSchema: z.ZodType<S>;
+  /** Moves the state's instants after a step of the wall clock (see time-shift.ts). */
+  shift: (state: S, deltaMs: number) => S;
 }
 
-type Kinds = { [K in Rule['kind']]: Kind<Extract<Rule, { kind: K }>, unknown> };
+type Kinds = { [K in Rule['kind']]: Kind<Rule, unknown> };
+
+/** Types a kind's parts together, then widens them for the table. */
+function kind<R, S>(evaluate: Evaluate<R, S>, stateSchema: z.ZodType<S>, shift: (state: S, deltaMs: number) => S): Kind<Rule, unknown> {
+  return { evaluate, stateSchema, shift } as unknown as Kind<Rule, unknown>;
+}
 
 /** One evaluator per condition kind. */
 export const RULE_KINDS: Kinds = {
-  'counter-idle': { evaluate: evaluateCounterIdle as Evaluate<Rule, unknown>, stateSchema: counterIdleStateSchema },
-  'no-change': { evaluate: evaluateNoChange as Evaluate<Rule, unknown>, stateSchema: noChangeStateSchema },
-  range: { evaluate: evaluateRange as Evaluate<Rule, unknown>, stateSchema: rangeStateSchema },
-  event: { evaluate: evaluateEvent as Evaluate<Rule, unknown>, stateSchema: eventStateSchema },
-  'device-silent': { evaluate: evaluateDeviceSilent as Evaluate<Rule, unknown>, stateSchema: deviceSilentStateSchema },
-  geofence: { evaluate: evaluateGeofence as Evaluate<Rule, unknown>, stateSchema: geofenceStateSchema },
-  'night-noise': { evaluate: evaluateNightNoise as Evaluate<Rule, unknown>, stateSchema: nightNoiseStateSchema },
-  'daily-baseline': { evaluate: evaluateDailyBaseline as Evaluate<Rule, unknown>, stateSchema: dailyBaselineStateSchema },
+  'counter-idle': kind(evaluateCounterIdle, counterIdleStateSchema, shiftCounterIdle),
+  'no-change': kind(evaluateNoChange, noChangeStateSchema, shiftNoChange),
+  range: kind(evaluateRange, rangeStateSchema, shiftRange),
+  event: kind(evaluateEvent, eventStateSchema, shiftEvent),
+  'device-silent': kind(evaluateDeviceSilent, deviceSilentStateSchema, shiftDeviceSilent),
+  geofence: kind(evaluateGeofence, geofenceStateSchema, shiftGeofence),
+  'night-noise': kind(evaluateNightNoise, nightNoiseStateSchema, shiftNightNoise),
+  'daily-baseline': kind(evaluateDailyBaseline, dailyBaselineStateSchema, shiftDailyBaseline),
 };
 
 export function kindOf(rule: Rule): Kind<Rule, unknown> {
-  return RULE_KINDS[rule.kind] as Kind<Rule, unknown>;
+  return RULE_KINDS[rule.kind];
 }

@@ -57,6 +57,14 @@ export class RuleStateStore {
     this.#upsert.run(ruleId, deviceId, JSON.stringify(state), at);
   }
 
+  /** Every state held, as [ruleId, deviceId, state]. */
+  *entries(): Generator<[string, string, unknown]> {
+    for (const [k, state] of this.#states) {
+      const [ruleId, deviceId] = k.split('\u0000') as [string, string];
+      yield [ruleId, deviceId, state];
+    }
+  }
+
   /** Forgets a state, in memory and on disk (a rule that changed starts afresh). */
   delete(ruleId: string, deviceId: string): void {
     const k = key(ruleId, deviceId);

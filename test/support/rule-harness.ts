@@ -3,6 +3,7 @@ import { silentLogger } from '../../lib/log.js';
 import type { SqliteDatabase } from '../../lib/sqlite.js';
 import { openGatewayDatabase } from '../../gateway/database.js';
 import { Outbox } from '../../gateway/outbox.js';
+import { ClockWatch } from '../../gateway/clock-watch.js';
 import { GatewayRuns } from '../../gateway/runs.js';
 import type { Alert } from '../../gateway/rules/alert.js';
 import { DEFAULT_RULES, DEFAULT_TAG_OVERRIDES } from '../../gateway/rules/defaults.js';
@@ -42,6 +43,8 @@ export interface RuleHarnessOptions {
   clock?: VirtualClock;
   /** Devices the engine knows at start (it learns others from their readings). @default [WATER_METER] */
   devices?: DeviceContext[];
+  /** Watch the clock for steps and suspends, as gateway/main.ts does. @default false */
+  watchClock?: boolean;
 }
 
 /**
@@ -53,7 +56,7 @@ export function ruleHarness(dataDir: string, options: RuleHarnessOptions = {}): 
   const db = openGatewayDatabase(dataDir);
   const outbox = new Outbox(db);
   const runs = new GatewayRuns(db);
-  const offline = runs.begin(options.startedAt ?? T0);
+  const { offline, stepMs } = runs.begin(options.startedAt ?? T0);
   const states = new RuleStateStore(db, silentLogger());
   const clock = options.clock ?? new VirtualClock(options.startedAt ?? T0);
   const engine = new RuleEngine({
@@ -65,9 +68,26 @@ export function ruleHarness(dataDir: string, options: RuleHarnessOptions = {}): 
     states,
     offline,
     clock,
+    beforeReading: () => watch?.check(),
     logger: silentLogger(),
   });
+  const watch = options.watchClock
+    ? new ClockWatch({
+        clock,
+        logger: silentLogger(),
+        onStep: (d) => {
+          engine.shiftTime(d);
+          runs.shift(d);
+        },
+        onSuspend: (from, to) => {
+          engine.addOffline(from, to);
+          runs.recordGap(from, to);
+        },
+      })
+    : undefined;
   engine.start();
+  if (stepMs !== 0) engine.shiftTime(stepMs);
+  watch?.start();
   const alerts: Alert[] = [];
   let lastAt = options.startedAt ?? T0;
   return {
@@ -84,6 +104,7 @@ export function ruleHarness(dataDir: string, options: RuleHarnessOptions = {}): 
       return out;
     },
     close() {
+      watch?.stop();
       engine.stop();
       states.flush(lastAt);
       runs.alive(lastAt);
