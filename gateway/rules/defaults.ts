@@ -21,6 +21,8 @@ export const DEFAULT_RULES: readonly RuleInput[] = [
     belowRatio: 0.3,
     grade: 'P2',
   },
+  // Both quiet together is graver than either: a P1 welfare check after 12 h.
+  { id: 'welfare-check', kind: 'welfare', title: 'welfare check', window: '12h', minWaterL: 10, grade: 'P1' },
   { id: 'sos', kind: 'event', title: 'SOS pressed', event: 'sos', grade: 'P1' },
   { id: 'fall', kind: 'event', title: 'fall detected', event: 'fall', grade: 'P1' },
   { id: 'heart-rate', kind: 'range', title: 'heart rate out of range', metric: 'heart_rate_bpm', below: 50, above: 120, for: '5m', hysteresis: 5, grade: 'P1' },

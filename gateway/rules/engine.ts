@@ -30,6 +30,13 @@ export interface RuleEngineOptions {
   timeZone?: string;
 }
 
+interface TargetedStep {
+  rule: Rule;
+  step: Step<unknown>;
+  /** The device (or household pseudo-device) the state and any alert belong to. */
+  target: DeviceContext;
+}
+
 /** A failed commit in a timer is tried again this much later. */
 const RETRY_AFTER_FAILED_COMMIT_MS = 1_000;
 
@@ -55,6 +62,7 @@ export class RuleEngine {
     this.#o = options;
     this.#book = options.book;
     this.#devices = new Map(options.devices.map((d) => [d.deviceId, d]));
+    for (const device of options.devices) this.#householdTarget(device);
     this.#gateway = { offline: options.offline, timeZone: options.timeZone ?? 'Asia/Shanghai' };
   }
 
@@ -98,13 +106,16 @@ export class RuleEngine {
     this.#o.beforeReading?.();
     if (this.#devices.get(device.deviceId) !== device) this.#devices.set(device.deviceId, device);
     const input: RuleInput = { type: 'reading', reading };
-    const ctx = { device, gateway: this.#gateway, household: this.#book.household(device.householdId) };
-    const steps: Array<{ rule: Rule; step: Step<unknown> }> = [];
+    const household = this.#book.household(device.householdId);
+    const steps: TargetedStep[] = [];
     for (const rule of this.#book.rulesFor(device.householdId)) {
-      const step = kindOf(rule).evaluate(rule, this.#o.states.get(rule.id, device.deviceId), input, ctx);
-      if (step) steps.push({ rule, step });
+      const kind = kindOf(rule);
+      // A household-wide rule keeps one state per household, fed by all its devices.
+      const target = kind.scope === 'household' ? this.#householdTarget(device) : device;
+      const step = kind.evaluate(rule, this.#o.states.get(rule.id, target.deviceId), input, { device: target, gateway: this.#gateway, household });
+      if (step) steps.push({ rule, step, target });
     }
-    return this.#apply(device, steps, reading.at, reading.metrics);
+    return this.#apply(steps, reading.at, reading.metrics);
   }
 
   /**
@@ -162,12 +173,22 @@ export class RuleEngine {
     this.#arm();
   }
 
-  #apply(device: DeviceContext, steps: Array<{ rule: Rule; step: Step<unknown> }>, at: number, reading?: unknown): Alert[] {
+  /** The pseudo-device a household-wide rule's state and alerts belong to. */
+  #householdTarget(device: DeviceContext): DeviceContext {
+    const deviceId = `household:${device.householdId}`;
+    const known = this.#devices.get(deviceId);
+    if (known && known.heartbeatMs === device.heartbeatMs) return known;
+    const target = { deviceId, householdId: device.householdId, heartbeatMs: device.heartbeatMs };
+    if (!known) this.#devices.set(deviceId, target);
+    return target;
+  }
+
+  #apply(steps: TargetedStep[], at: number, reading?: unknown): Alert[] {
     const { states, outbox, db, gatewayId, logger } = this.#o;
     const alerts: Alert[] = [];
-    for (const { rule, step } of steps) {
-      if (step.edge) alerts.push(toAlert(gatewayId, rule, device, step.edge, at));
-      if (step.anomaly) logger.warn({ rule: rule.id, device: device.deviceId, reading }, step.anomaly);
+    for (const { rule, step, target } of steps) {
+      if (step.edge) alerts.push(toAlert(gatewayId, rule, target, step.edge, at));
+      if (step.anomaly) logger.warn({ rule: rule.id, device: target.deviceId, reading }, step.anomaly);
     }
     if (alerts.length > 0) {
       // The alerts and the state that raised them are committed first, and memory changes only
@@ -175,12 +196,12 @@ export class RuleEngine {
       // the rule still sees the old state, so it raises again rather than never.
       db.transaction(() => {
         outbox.enqueue(alerts, at);
-        for (const { rule, step } of steps) states.save(rule.id, device.deviceId, step.state, at);
+        for (const { rule, step, target } of steps) states.save(rule.id, target.deviceId, step.state, at);
       })();
     }
-    for (const { rule, step } of steps) {
-      states.set(rule.id, device.deviceId, step.state, alerts.length === 0);
-      this.#wakes.set(keyOf(rule.id, device.deviceId), step.wakeAt);
+    for (const { rule, step, target } of steps) {
+      states.set(rule.id, target.deviceId, step.state, alerts.length === 0);
+      this.#wakes.set(keyOf(rule.id, target.deviceId), step.wakeAt);
     }
     this.#arm();
     if (alerts.length > 0) {
@@ -214,7 +235,7 @@ export class RuleEngine {
       const step = kindOf(rule).evaluate(rule, this.#o.states.get(ruleId, deviceId), { type: 'tick', at: now }, ctx);
       if (!step) continue;
       try {
-        this.#apply(device, [{ rule, step }], now);
+        this.#apply([{ rule, step, target: device }], now);
       } catch (err) {
         this.#o.logger.error({ err, rule: ruleId, device: deviceId }, 'cannot commit an alert; trying again in a second');
         this.#wakes.set(key, now + RETRY_AFTER_FAILED_COMMIT_MS);

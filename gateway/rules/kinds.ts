@@ -9,6 +9,7 @@ import { evaluateNightNoise, nightNoiseStateSchema } from './night-noise.js';
 import { evaluateNoChange, noChangeStateSchema } from './no-change.js';
 import { evaluateRange, rangeStateSchema } from './range.js';
 import type { Rule } from './schema.js';
+import { evaluateWelfare, shiftWelfare, welfareStateSchema, type WelfareState } from './welfare.js';
 import {
   shiftCounterIdle,
   shiftDailyBaseline,
@@ -26,13 +27,20 @@ interface Kind<R, S> {
   stateSchema: z.ZodType<S>;
   /** Moves the state's instants after a step of the wall clock (see time-shift.ts). */
   shift: (state: S, deltaMs: number) => S;
+  /** 'household': one state per household, fed by all its devices (the welfare check). @default device */
+  scope?: 'household';
 }
 
 type Kinds = { [K in Rule['kind']]: Kind<Rule, unknown> };
 
 /** Types a kind's parts together, then widens them for the table. */
-function kind<R, S>(evaluate: Evaluate<R, S>, stateSchema: z.ZodType<S>, shift: (state: S, deltaMs: number) => S): Kind<Rule, unknown> {
-  return { evaluate, stateSchema, shift } as unknown as Kind<Rule, unknown>;
+function kind<R, S>(
+  evaluate: Evaluate<R, S>,
+  stateSchema: z.ZodType<S>,
+  shift: (state: S, deltaMs: number) => S,
+  scope?: 'household',
+): Kind<Rule, unknown> {
+  return { evaluate, stateSchema, shift, scope } as unknown as Kind<Rule, unknown>;
 }
 
 /** One evaluator per condition kind. */
@@ -45,6 +53,7 @@ export const RULE_KINDS: Kinds = {
   geofence: kind(evaluateGeofence, geofenceStateSchema, shiftGeofence),
   'night-noise': kind(evaluateNightNoise, nightNoiseStateSchema, shiftNightNoise),
   'daily-baseline': kind(evaluateDailyBaseline, dailyBaselineStateSchema, shiftDailyBaseline),
+  welfare: kind(evaluateWelfare, welfareStateSchema, (s: WelfareState, d) => shiftWelfare(s, d, shiftCounterIdle, shiftNoChange), 'household'),
 };
 
 export function kindOf(rule: Rule): Kind<Rule, unknown> {

@@ -7,6 +7,7 @@ import { geofenceRuleSchema } from './geofence.js';
 import { nightNoiseRuleSchema } from './night-noise.js';
 import { noChangeRuleSchema } from './no-change.js';
 import { rangeRuleSchema } from './range.js';
+import { welfareRuleSchema } from './welfare.js';
 
 /**
  * Rules are data (JSON/YAML the cloud can push): a discriminated union of condition kinds, each
@@ -22,6 +23,7 @@ export const ruleSchema = z.discriminatedUnion('kind', [
   geofenceRuleSchema,
   nightNoiseRuleSchema,
   dailyBaselineRuleSchema,
+  welfareRuleSchema,
 ]);
 export type RuleInput = z.input<typeof ruleSchema>;
 export type Rule = z.output<typeof ruleSchema>;
