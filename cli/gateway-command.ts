@@ -15,5 +15,15 @@ export async function gatewayCommand(argv: string[]): Promise<number> {
   const config = loadGatewayConfig(values.config);
   const logger = createLogger('gateway');
   const gateway = await startGateway(config, { clock: clockFromArgs(values), logger });
+  // SIGHUP: take the rules of the edited config without a restart (and without losing state).
+  const configFile = values.config;
+  process.on('SIGHUP', () => {
+    try {
+      gateway.replaceRules(loadGatewayConfig(configFile));
+      logger.info({ config: configFile }, 'rules, households and tag overrides reloaded; other changes take effect at the next start');
+    } catch (err) {
+      logger.error({ config: configFile, error: (err as Error).message }, 'config not reloaded: fix it and send SIGHUP again; the rules in use stay');
+    }
+  });
   return runUntilSignal('gateway', () => gateway.close(), logger);
 }

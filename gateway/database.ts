@@ -27,6 +27,12 @@ const MIGRATIONS: readonly string[] = [
      started_at INTEGER NOT NULL,
      alive_at INTEGER NOT NULL
    );`,
+  `CREATE TABLE alert_cooldowns (
+     rule_id TEXT NOT NULL,
+     device_id TEXT NOT NULL,
+     cleared_at INTEGER NOT NULL,
+     PRIMARY KEY (rule_id, device_id)
+   );`,
 ];
 
 export function openGatewayDatabase(dataDir: string): SqliteDatabase {

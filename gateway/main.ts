@@ -35,6 +35,11 @@ export interface GatewayHandle {
   outbox: Outbox;
   uplink: Uplink;
   status(): GatewayStatus;
+  /**
+   * Takes the rules, households and tag overrides of a new config (already validated); rules
+   * whose definition did not change for a household keep their state.
+   */
+  replaceRules(config: GatewayConfig): void;
   /** Stops taking frames, writes rule state, waits for an in-flight delivery, closes the database. */
   close(): Promise<void>;
 }
@@ -127,6 +132,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     mqttPort: broker.port,
     outbox,
     uplink,
+    replaceRules: (next) => engine.replaceRules(buildRuleBook(next.rules, next.households, next.tagOverrides)),
     status: () => ({ gatewayId: config.gatewayId, mqtt: { ...ingest.counters }, outbox: outbox.counts(), uplink: uplink.status() }),
     async close() {
       clearInterval(flushTimer);

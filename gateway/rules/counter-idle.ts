@@ -5,7 +5,7 @@ import { idSchema } from '../../lib/ids.js';
 import { isCounter, metricSchema } from '../../firmware-profiles/metrics.js';
 import { offlineWithin } from '../runs.js';
 import { isAway, windowFloor } from './absence.js';
-import { gradeSchema } from './alert.js';
+import { cooldownSchema, gradeSchema } from './alert.js';
 import type { DeviceContext, Evaluate, GatewayContext, Step } from './evaluator.js';
 
 /**
@@ -24,6 +24,7 @@ export const counterIdleRuleSchema = z
     /** Use below this much (in the metric's unit) within the window raises the alert. */
     minIncrease: z.number().positive(),
     grade: gradeSchema,
+    cooldown: cooldownSchema,
   })
   .strict();
 

@@ -3,7 +3,7 @@ import { idSchema } from '../../lib/ids.js';
 import { localDate, localParts } from '../../lib/local-time.js';
 import { METRICS, isCounter, maxRatePerMinute, metricSchema } from '../../firmware-profiles/metrics.js';
 import { offlineWithin } from '../runs.js';
-import { gradeSchema } from './alert.js';
+import { cooldownSchema, gradeSchema } from './alert.js';
 import type { DeviceContext, HouseholdContext, Edge, Evaluate, GatewayContext, Step } from './evaluator.js';
 
 /**
@@ -27,6 +27,7 @@ export const dailyBaselineRuleSchema = z
     /** A household whose median day is below this (metric's unit) is not judged: nothing to compare. @default 0.5 */
     minMedian: z.number().positive().default(0.5),
     grade: gradeSchema,
+    cooldown: cooldownSchema,
   })
   .strict()
   .superRefine((rule, ctx) => {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { formatDuration } from '../../lib/duration.js';
 import { idSchema } from '../../lib/ids.js';
 import { offlineWithin } from '../runs.js';
-import { gradeSchema } from './alert.js';
+import { cooldownSchema, gradeSchema } from './alert.js';
 import type { Evaluate, Step } from './evaluator.js';
 
 /**
@@ -17,6 +17,7 @@ export const deviceSilentRuleSchema = z
     /** Heartbeats without a reading before the device counts as silent. @default 2 */
     factor: z.number().min(1).default(2),
     grade: gradeSchema,
+    cooldown: cooldownSchema,
   })
   .strict();
 export type DeviceSilentRule = z.output<typeof deviceSilentRuleSchema>;

@@ -8,6 +8,7 @@ import type { Alert } from './alert.js';
 import type { DeviceContext, Edge, GatewayContext, RuleInput, Step } from './evaluator.js';
 import { kindOf } from './kinds.js';
 import type { Rule } from './schema.js';
+import { Cooldowns } from './cooldowns.js';
 import type { RuleBook } from './rule-book.js';
 import type { RuleStateStore } from './state-store.js';
 import { WakeQueue } from './wake-queue.js';
@@ -54,6 +55,7 @@ export class RuleEngine {
   readonly #devices: Map<string, DeviceContext>;
   #gateway: GatewayContext;
   readonly #wakes = new WakeQueue();
+  readonly #cooldowns: Cooldowns;
   #timer: TimerHandle | null = null;
   #timerAt = Number.POSITIVE_INFINITY;
   #running = false;
@@ -61,6 +63,7 @@ export class RuleEngine {
   constructor(options: RuleEngineOptions) {
     this.#o = options;
     this.#book = options.book;
+    this.#cooldowns = new Cooldowns(options.db);
     this.#devices = new Map(options.devices.map((d) => [d.deviceId, d]));
     for (const device of options.devices) this.#householdTarget(device);
     this.#gateway = { offline: options.offline, timeZone: options.timeZone ?? 'Asia/Shanghai' };
@@ -72,6 +75,7 @@ export class RuleEngine {
    */
   start(): void {
     this.#running = true;
+    this.#cooldowns.load();
     const loaded: string[] = [];
     this.#o.states.load((ruleId, deviceId, raw) => {
       const device = this.#devices.get(deviceId);
@@ -130,6 +134,7 @@ export class RuleEngine {
       const before = new Map(this.#book.rulesFor(device.householdId).map((r) => [r.id, JSON.stringify(r)]));
       const after = new Map(book.rulesFor(device.householdId).map((r) => [r.id, JSON.stringify(r)]));
       for (const [id, definition] of before) {
+        if (this.#o.states.get(id, device.deviceId) === undefined) continue;
         if (after.get(id) === definition) {
           kept++;
           continue;
@@ -140,7 +145,7 @@ export class RuleEngine {
       }
     }
     this.#book = book;
-    this.#o.logger.info({ kept, restarted }, 'rules replaced');
+    this.#o.logger.info({ kept, restarted }, 'rules replaced (kept and restarted: states of a rule for a device)');
   }
 
   /**
@@ -155,6 +160,7 @@ export class RuleEngine {
       if (rule) states.set(ruleId, deviceId, kindOf(rule).shift(state, deltaMs));
     }
     this.#gateway = { ...this.#gateway, offline: this.#gateway.offline.map(([a, b]) => [a + deltaMs, b + deltaMs] as const) };
+    this.#cooldowns.shift(deltaMs);
     this.#rewakeAll(clock.now());
   }
 
@@ -186,9 +192,13 @@ export class RuleEngine {
   #apply(steps: TargetedStep[], at: number, reading?: unknown): Alert[] {
     const { states, outbox, db, gatewayId, logger } = this.#o;
     const alerts: Alert[] = [];
-    for (const { rule, step, target } of steps) {
-      if (step.edge) alerts.push(toAlert(gatewayId, rule, target, step.edge, at));
+    const clears: TargetedStep[] = [];
+    for (const s of steps) {
+      const { rule, step, target } = s;
       if (step.anomaly) logger.warn({ rule: rule.id, device: target.deviceId, reading }, step.anomaly);
+      if (!step.edge || this.#heldBack(s, at)) continue;
+      alerts.push(toAlert(gatewayId, rule, target, step.edge, at));
+      if (step.edge.kind === 'clear') clears.push(s);
     }
     if (alerts.length > 0) {
       // The alerts and the state that raised them are committed first, and memory changes only
@@ -197,7 +207,9 @@ export class RuleEngine {
       db.transaction(() => {
         outbox.enqueue(alerts, at);
         for (const { rule, step, target } of steps) states.save(rule.id, target.deviceId, step.state, at);
+        for (const { rule, target } of clears) this.#cooldowns.cleared(rule.id, target.deviceId, at);
       })();
+      for (const { rule, target } of clears) this.#cooldowns.committed(rule.id, target.deviceId, at);
     }
     for (const { rule, step, target } of steps) {
       states.set(rule.id, target.deviceId, step.state, alerts.length === 0);
@@ -209,6 +221,17 @@ export class RuleEngine {
       outbox.notify();
     }
     return alerts;
+  }
+
+  /** A raise within its rule's cooldown (and later the clear of that raise) is not sent. */
+  #heldBack({ rule, step, target }: TargetedStep, at: number): boolean {
+    const edge = step.edge!;
+    const cooldown = 'cooldown' in rule ? rule.cooldown : undefined;
+    if (edge.kind === 'clear') return this.#cooldowns.takeHeldBack(rule.id, target.deviceId, edge.episode);
+    if (!this.#cooldowns.cooling(rule.id, target.deviceId, at, cooldown)) return false;
+    this.#cooldowns.holdBack(rule.id, target.deviceId, edge.episode);
+    this.#o.logger.info({ rule: rule.id, device: target.deviceId }, `${edge.summary} (not sent: within the cooldown after the last clear)`);
+    return true;
   }
 
   /** Keeps one clock timer, at the earliest wake-up. */

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { idSchema } from '../../lib/ids.js';
 import { inDailyWindow, localParts, timeOfDaySchema } from '../../lib/local-time.js';
 import { isAway } from './absence.js';
-import { gradeSchema } from './alert.js';
+import { cooldownSchema, gradeSchema } from './alert.js';
 import type { Evaluate, Step } from './evaluator.js';
 import { circleEdge, polygonEdge, type EdgeDistance, type LatLon } from './geometry.js';
 
@@ -62,6 +62,7 @@ export const geofenceRuleSchema = z
      */
     marginM: z.number().min(0).default(25),
     grade: gradeSchema,
+    cooldown: cooldownSchema,
   })
   .strict()
   // Cross-field checks, once every field is valid on its own (else they would repeat its error).

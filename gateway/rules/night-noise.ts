@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { durationSchema } from '../../lib/duration.js';
 import { idSchema } from '../../lib/ids.js';
 import { inDailyWindow, localParts, timeOfDaySchema } from '../../lib/local-time.js';
-import { gradeSchema } from './alert.js';
+import { cooldownSchema, gradeSchema } from './alert.js';
 import type { DeviceContext, Edge, Evaluate, Step } from './evaluator.js';
 import { EMPTY_ENERGY, addLevel, energySumSchema, laeqOf } from './laeq.js';
 
@@ -66,6 +66,7 @@ export const nightNoiseRuleSchema = z
     /** @default [] */
     exemptions: z.array(exemptionSchema).default([]),
     grade: gradeSchema,
+    cooldown: cooldownSchema,
   })
   .strict();
 export type NightNoiseRule = z.output<typeof nightNoiseRuleSchema>;

@@ -4,7 +4,7 @@ import { idSchema } from '../../lib/ids.js';
 import { metricSchema } from '../../firmware-profiles/metrics.js';
 import { offlineWithin } from '../runs.js';
 import { isAway, windowFloor } from './absence.js';
-import { gradeSchema } from './alert.js';
+import { cooldownSchema, gradeSchema } from './alert.js';
 import type { DeviceContext, Evaluate, GatewayContext, Step } from './evaluator.js';
 
 /**
@@ -19,6 +19,7 @@ export const noChangeRuleSchema = z
     metric: metricSchema,
     window: durationSchema,
     grade: gradeSchema,
+    cooldown: cooldownSchema,
   })
   .strict();
 export type NoChangeRule = z.output<typeof noChangeRuleSchema>;

@@ -3,7 +3,7 @@ import { durationSchema, formatDuration } from '../../lib/duration.js';
 import { idSchema } from '../../lib/ids.js';
 import { METRICS, metricSchema } from '../../firmware-profiles/metrics.js';
 import { offlineWithin } from '../runs.js';
-import { gradeSchema } from './alert.js';
+import { cooldownSchema, gradeSchema } from './alert.js';
 import type { Evaluate, Step } from './evaluator.js';
 
 /**
@@ -25,6 +25,7 @@ export const rangeRuleSchema = z
     /** The value must come back this far inside the range to clear (no flapping at the edge). @default 0 */
     hysteresis: z.number().nonnegative().default(0),
     grade: gradeSchema,
+    cooldown: cooldownSchema,
   })
   .strict()
   .refine((r) => r.below !== undefined || r.above !== undefined, { message: 'give below, above or both', path: ['below'] })

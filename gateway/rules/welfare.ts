@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { durationSchema, formatDuration } from '../../lib/duration.js';
 import { idSchema } from '../../lib/ids.js';
 import { counterIdleStateSchema, evaluateCounterIdle, type CounterIdleRule, type CounterIdleState } from './counter-idle.js';
-import { gradeSchema } from './alert.js';
+import { cooldownSchema, gradeSchema } from './alert.js';
 import type { Evaluate, RuleContext, RuleInput, Step } from './evaluator.js';
 import { evaluateNoChange, noChangeStateSchema, type NoChangeRule, type NoChangeState } from './no-change.js';
 
@@ -22,6 +22,7 @@ export const welfareRuleSchema = z
     /** Water use below this (litres) within the window counts as none. @default 10 */
     minWaterL: z.number().positive().default(10),
     grade: gradeSchema,
+    cooldown: cooldownSchema,
   })
   .strict();
 export type WelfareRule = z.output<typeof welfareRuleSchema>;
