@@ -57,8 +57,10 @@ function stepSignal<R, S>(
   ctx: RuleContext,
   applies: boolean,
 ): { signal: Signal<S> | null; wakeAt?: number; anomaly?: string } {
-  if (input.type === 'reading' && !applies) return { signal };
-  if (input.type === 'tick' && !signal) return { signal };
+  if (!signal && (input.type === 'tick' || !applies)) return { signal };
+  // Another device of the household reported: for this signal that is only time passing, and
+  // its wake-up must survive the step (the engine keeps one wake-up per state).
+  if (input.type === 'reading' && !applies) input = { type: 'tick', at: input.reading.at };
   const heartbeatMs = input.type === 'reading' ? ctx.device.heartbeatMs : signal!.heartbeatMs;
   const step = evaluate(rule, signal?.state, input, { ...ctx, device: { ...ctx.device, heartbeatMs } });
   if (!step) return { signal };

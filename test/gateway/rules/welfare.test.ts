@@ -63,4 +63,18 @@ describe('welfare check: no water AND no door activity for 12 h', () => {
     expect(h.states.get('welfare-check', 'household:hh-101')).toMatchObject({ openEpisode: null });
     h.close();
   });
+
+  test("frames of the household's other devices (a wristband every 5 min) do not delay it", async () => {
+    const band: DeviceContext = { deviceId: 'band-101', householdId: 'hh-101', heartbeatMs: 10 * MINUTE };
+    const h = ruleHarness(tempDir(), { devices: [WATER_METER, DOOR, band] });
+    for (let t = T0; t <= T0 + 13 * HOUR; t += 5 * MINUTE) {
+      await h.clock.advanceTo(t);
+      if ((t - T0) % (15 * MINUTE) === 0) h.water(t, 100);
+      if ((t - T0) % (50 * MINUTE) === 0) h.engine.process({ deviceId: DOOR.deviceId, at: t, metrics: { contact_closed: 1 } }, DOOR);
+      h.engine.process({ deviceId: band.deviceId, at: t + 1_000, metrics: { heart_rate_bpm: 70 } }, band);
+    }
+    const welfare = h.outbox.peek(10).filter((e) => e.alert.rule === 'welfare-check');
+    expect(welfare.map((e) => Date.parse(e.alert.at))).toEqual([T0 + 12 * HOUR]);
+    h.close();
+  });
 });
