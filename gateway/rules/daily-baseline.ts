@@ -24,6 +24,8 @@ export const dailyBaselineRuleSchema = z
     warmupDays: z.number().int().min(1).max(60).default(7),
     /** A day below this share of the median raises. @default 0.3 */
     belowRatio: z.number().gt(0).lt(1).default(0.3),
+    /** An open alert clears on a day at or above this share of the median. @default 0.5 */
+    clearRatio: z.number().gt(0).lte(1).default(0.5),
     /** A household whose median day is below this (metric's unit) is not judged: nothing to compare. @default 0.5 */
     minMedian: z.number().positive().default(0.5),
     grade: gradeSchema,
@@ -37,6 +39,9 @@ export const dailyBaselineRuleSchema = z
         path: ['warmupDays'],
         message: `warmupDays ${rule.warmupDays} is more than historyDays ${rule.historyDays}: the warm-up fills the history`,
       });
+    }
+    if (rule.clearRatio <= rule.belowRatio) {
+      ctx.addIssue({ code: 'custom', path: ['clearRatio'], message: `clearRatio ${rule.clearRatio} must be above belowRatio ${rule.belowRatio}` });
     }
   });
 export type DailyBaselineRuleInput = z.input<typeof dailyBaselineRuleSchema>;
@@ -122,18 +127,24 @@ function closeDay(
   let openEpisode = s.openEpisode;
   const usual = median(history.map(([, use]) => use));
   if (history.length >= rule.warmupDays && usual >= rule.minMedian) {
-    const low = s.dayUse < rule.belowRatio * usual - EPSILON;
-    if (low !== (openEpisode !== null)) {
+    const ratio = s.dayUse / usual;
+    // Raise below belowRatio, clear only at clearRatio or more: no raise/clear every other day
+    // for a household living right at the line.
+    const raise = openEpisode === null && s.dayUse < rule.belowRatio * usual - EPSILON;
+    const clear = openEpisode !== null && s.dayUse >= rule.clearRatio * usual - EPSILON;
+    if (raise || clear) {
       const unit = METRICS[rule.metric].unit;
-      const ratio = s.dayUse / usual;
       const summary = `${round(s.dayUse)} ${unit} on ${date}, ${Math.round(ratio * 100)}% of the usual ${round(usual)} ${unit} (median of ${history.length} days), household ${device.householdId}`;
       const details = { dayUse: round(s.dayUse), median: round(usual), ratio: round(ratio), days: history.length, date, unit, threshold: rule.belowRatio };
-      edge = low
+      edge = raise
         ? { kind: 'raise', episode: s.dayStart, summary: `${rule.title}: ${summary}`, details }
         : { kind: 'clear', episode: openEpisode!, summary: `${rule.title} ended: ${summary}`, details };
-      openEpisode = low ? s.dayStart : null;
+      openEpisode = raise ? s.dayStart : null;
     }
   }
+  // While the alert is open the days are not learnt: an illness must not become the usual, or
+  // the alert would clear itself after a week of it.
+  if (openEpisode !== null) return { history, openEpisode, edge };
   const kept: [string, number] = [date, round(s.dayUse, 6)];
   return { history: [...history, kept].slice(-rule.historyDays), openEpisode, edge };
 }

@@ -134,7 +134,7 @@ describe('electricity use far below the household’s own usual', () => {
       ['clear', T0 + 7 * DAY, T0 + 10 * DAY],
     ]);
     expect(m.out.edges[1]!.summary).toBe(
-      'electricity use far below usual ended: 2 kWh on 2026-11-19, 100% of the usual 2 kWh (median of 9 days), household hh-3',
+      'electricity use far below usual ended: 2 kWh on 2026-11-19, 100% of the usual 2 kWh (median of 7 days), household hh-3',
     );
   });
 
@@ -171,7 +171,8 @@ describe('electricity use far below the household’s own usual', () => {
       .tick(T0 + 8 * DAY);
     // The reading after the gap carried the use during it.
     expect(m.out.edges.map((e) => [e.kind, e.details.dayUse, e.details.date])).toEqual([['raise', 0.2, '2026-11-17']]);
-    expect(m.state.history).toHaveLength(8);
+    // Complete, judged, and (the alert being open) not learnt.
+    expect(m.state.history).toHaveLength(7);
   });
 
   test('a gateway down over midnight leaves both days unjudged: their use cannot be split', () => {
@@ -268,7 +269,24 @@ describe('the daily-baseline rule schema', () => {
   const base = { id: 'r', kind: 'daily-baseline', title: 'electricity use far below usual', metric: 'energy_kwh', grade: 'P2' };
 
   test('fills in the catalogue defaults', () => {
-    expect(dailyBaselineRuleSchema.parse(base)).toEqual({ ...base, historyDays: 14, warmupDays: 7, belowRatio: 0.3, minMedian: 0.5 });
+    expect(dailyBaselineRuleSchema.parse(base)).toEqual({ ...base, historyDays: 14, warmupDays: 7, belowRatio: 0.3, clearRatio: 0.5, minMedian: 0.5 });
+  });
+
+  test('a long illness keeps the alert open: low days are not learnt as the new usual', () => {
+    const m = meter().days(0, [...NORMAL, ...Array(14).fill(0.4)]).tick(T0 + 21 * DAY);
+    expect(m.out.edges.map((e) => e.kind)).toEqual(['raise']);
+  });
+
+  test('a household living right at the line does not flap: it clears only at half of usual', () => {
+    const m = meter().days(0, [...NORMAL, 0.5, 0.7, 0.5, 0.7, 0.9, 1.1]).tick(T0 + 13 * DAY);
+    expect(m.out.edges.map((e) => [e.kind, e.details.date])).toEqual([
+      ['raise', '2026-11-17'],
+      ['clear', '2026-11-22'],
+    ]);
+  });
+
+  test('clearRatio must be above belowRatio', () => {
+    expect(dailyBaselineRuleSchema.safeParse({ ...base, clearRatio: 0.2 }).error?.issues[0]?.path).toEqual(['clearRatio']);
   });
 
   test('a warm-up longer than the history is an error that names warmupDays', () => {
