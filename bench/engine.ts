@@ -1,6 +1,7 @@
 import { rmSync } from 'node:fs';
 import { VirtualClock } from '../lib/clock.js';
 import { silentLogger } from '../lib/log.js';
+import { ClockWatch } from '../gateway/clock-watch.js';
 import { openGatewayDatabase } from '../gateway/database.js';
 import { Outbox } from '../gateway/outbox.js';
 import { DEFAULT_RULES } from '../gateway/rules/defaults.js';
@@ -34,8 +35,11 @@ export async function benchEngine(o: EngineBenchOptions): Promise<{ readingsPerS
     const clock = new VirtualClock(Date.parse('2026-11-23T00:00:00+08:00'));
     const devices: DeviceContext[] = Array.from({ length: o.devices }, (_, i) => ({ deviceId: `wm-${i}`, householdId: `hh-${i}`, heartbeatMs: 15 * 60_000 }));
     const book = buildRuleBook(DEFAULT_RULES.filter((r) => RULE_IDS.includes(r.id)));
-    const engine = new RuleEngine({ gatewayId: 'gw-bench', book, devices, db, outbox, states, clock, offline: new GatewayRuns(db).begin(clock.now()).offline, logger: silentLogger() });
+    // As in the gateway: the clock is checked for steps before every reading.
+    const watch = new ClockWatch({ clock, logger: silentLogger(), onStep: (d) => engine.shiftTime(d), onSuspend: (a, b) => engine.addOffline(a, b) });
+    const engine = new RuleEngine({ gatewayId: 'gw-bench', book, checkClock: () => watch.check(), devices, db, outbox, states, clock, offline: new GatewayRuns(db).begin(clock.now()).offline, logger: silentLogger() });
     engine.start();
+    watch.start();
 
     let readings = 0;
     let busyMs = 0;
@@ -58,6 +62,7 @@ export async function benchEngine(o: EngineBenchOptions): Promise<{ readingsPerS
       if (round % 20 === 0) o.log(`engine: round ${round + 1}/${o.rounds}, ${readings} readings, ${Math.round(readings / (busyMs / 1000))} readings/s`);
     }
     states.flush(clock.now());
+    watch.stop();
     engine.stop();
     // Raised by readings and by wake-ups alike, all committed to the outbox.
     const alerts = outbox.counts().pending;

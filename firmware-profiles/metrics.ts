@@ -5,11 +5,12 @@ import { z } from 'zod';
  * so a rule about `volume_l` works for every water meter, whatever its firmware calls the value.
  * `counter` metrics only grow (until a reset or rollover); `gauge` metrics go up and down.
  * `maxRatePerMinute` (counters): the fastest the quantity can physically grow; a faster jump is
- * a fault, not use.
+ * a fault, not use. `resetDrop` (counters): a fall by more than this is a reset or a new meter;
+ * a smaller one is jitter of the reading, and neither it nor its return counts as use.
  */
 export const METRICS = {
   /** A household connection (DN15/DN20 meter) passes at most ~80 L/min; 100 leaves headroom. */
-  volume_l: { unit: 'L', kind: 'counter', description: 'cumulative water volume', maxRatePerMinute: 100 },
+  volume_l: { unit: 'L', kind: 'counter', description: 'cumulative water volume', maxRatePerMinute: 100, resetDrop: 10 },
   flow_lpm: { unit: 'L/min', kind: 'gauge', description: 'instantaneous water flow' },
   battery_pct: { unit: '%', kind: 'gauge', description: 'battery level' },
   /** 1 = closed, 0 = open (Zigbee2MQTT `contact: true` means closed). */
@@ -19,7 +20,7 @@ export const METRICS = {
   latitude_deg: { unit: '°', kind: 'gauge', description: 'WGS-84 latitude' },
   longitude_deg: { unit: '°', kind: 'gauge', description: 'WGS-84 longitude' },
   /** A 60 A household supply at 230 V is under 14 kW: 0.25 kWh/min leaves headroom. */
-  energy_kwh: { unit: 'kWh', kind: 'counter', description: 'cumulative active energy', maxRatePerMinute: 0.25 },
+  energy_kwh: { unit: 'kWh', kind: 'counter', description: 'cumulative active energy', maxRatePerMinute: 0.25, resetDrop: 0.1 },
   power_w: { unit: 'W', kind: 'gauge', description: 'active power' },
   voltage_v: { unit: 'V', kind: 'gauge', description: 'voltage' },
   current_a: { unit: 'A', kind: 'gauge', description: 'current' },
@@ -39,6 +40,12 @@ export function isCounter(metric: Metric): boolean {
 export function maxRatePerMinute(metric: Metric): number {
   const m = METRICS[metric];
   return 'maxRatePerMinute' in m ? m.maxRatePerMinute : Number.POSITIVE_INFINITY;
+}
+
+/** How far a counter must fall to be a reset rather than jitter. */
+export function resetDrop(metric: Metric): number {
+  const m = METRICS[metric];
+  return 'resetDrop' in m ? m.resetDrop : 0;
 }
 
 /**

@@ -68,7 +68,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     outbox,
     states,
     offline,
-    beforeReading: () => watch.check(),
+    checkClock: () => watch.check(),
     logger: logger.child({ component: 'rules' }),
   });
   const watch = new ClockWatch({

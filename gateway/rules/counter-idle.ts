@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { durationSchema, formatDuration } from '../../lib/duration.js';
-import { METRICS, maxRatePerMinute } from '../../firmware-profiles/metrics.js';
 import { idSchema } from '../../lib/ids.js';
-import { isCounter, metricSchema } from '../../firmware-profiles/metrics.js';
+import { METRICS, isCounter, metricSchema } from '../../firmware-profiles/metrics.js';
 import { offlineWithin } from '../runs.js';
 import { isAway, windowFloor } from './absence.js';
+import { counterIncrease, EPSILON } from './counter-increase.js';
 import { cooldownSchema, gradeSchema } from './alert.js';
 import type { DeviceContext, Evaluate, GatewayContext, Step } from './evaluator.js';
 
@@ -37,6 +37,8 @@ export type CounterIdleRule = z.output<typeof counterIdleRuleSchema>;
  */
 export const counterIdleStateSchema = z.object({
   lastValue: z.number(),
+  /** The highest value since the last reset (absent in state written before it existed). */
+  peak: z.number().optional(),
   lastSeenAt: z.number(),
   /** Start of the current unbroken run of reports (reset by a gap over 2 x heartbeat). */
   seenSince: z.number(),
@@ -53,8 +55,6 @@ function sum(pairs: ReadonlyArray<readonly [number, number]>): number {
   return total;
 }
 
-/** Counters are decimals (12345.6 L); binary sums of them are not exact (16.4 - 6.4 < 10). */
-const EPSILON = 1e-6;
 const reaches = (total: number, threshold: number): boolean => total >= threshold - EPSILON;
 
 /**
@@ -103,16 +103,9 @@ export const evaluateCounterIdle: Evaluate<CounterIdleRule, CounterIdleState> = 
   const at = Math.max(reading.at, prev.lastSeenAt);
   const seenSince = silentFor(prev, at, gateway) > 2 * device.heartbeatMs ? at : prev.seenSince;
 
-  // A counter that went back (reset, replaced meter, a glitch) or jumped faster than water can
-  // flow is a new baseline, not use: phantom use would hide an elder in trouble, while a missed
-  // interval of real use at worst brings a visit early.
-  const delta = value - prev.lastValue;
-  const elapsedMin = (at - prev.lastSeenAt) / 60_000;
-  const maxDelta = maxRatePerMinute(rule.metric) * Math.max(1, elapsedMin);
-  let anomaly: string | undefined;
-  if (delta < -EPSILON) anomaly = `${rule.metric} went back from ${prev.lastValue} to ${value}: taken as a new baseline`;
-  else if (delta > maxDelta) anomaly = `${rule.metric} jumped by ${round(delta)} in ${round(elapsedMin)} min, faster than it can: taken as a new baseline`;
-  const increase = anomaly || delta < EPSILON ? 0 : delta;
+  const counted = counterIncrease(rule.metric, prev.lastValue, prev.peak, value, at - prev.lastSeenAt);
+  const { increase } = counted;
+  let anomaly = counted.anomaly;
   if (increase > 0 && isAway(household, at)) anomaly = `${round(increase)} ${METRICS[rule.metric].unit} used while the household is reported away`;
 
   const recent = prev.recent.slice();
@@ -120,7 +113,7 @@ export const evaluateCounterIdle: Evaluate<CounterIdleRule, CounterIdleState> = 
     recent.push([at, increase]);
     while (recent.length > 1 && reaches(sum(recent) - recent[0]![1], rule.minIncrease)) recent.shift();
   }
-  const state: CounterIdleState = { lastValue: value, lastSeenAt: at, seenSince, recent, openEpisode: prev.openEpisode };
+  const state: CounterIdleState = { lastValue: value, peak: counted.peak, lastSeenAt: at, seenSince, recent, openEpisode: prev.openEpisode };
   const dueAt = counterIdleDueAt(rule, state, windowFloor(household, at));
 
   if (state.openEpisode !== null) {

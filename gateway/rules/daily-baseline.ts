@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { idSchema } from '../../lib/ids.js';
 import { localDate, localParts } from '../../lib/local-time.js';
-import { METRICS, isCounter, maxRatePerMinute, metricSchema } from '../../firmware-profiles/metrics.js';
+import { METRICS, isCounter, metricSchema } from '../../firmware-profiles/metrics.js';
 import { offlineWithin } from '../runs.js';
 import { cooldownSchema, gradeSchema } from './alert.js';
+import { counterIncrease, EPSILON } from './counter-increase.js';
 import type { DeviceContext, HouseholdContext, Edge, Evaluate, GatewayContext, Step } from './evaluator.js';
 
 /**
@@ -50,6 +51,8 @@ export type DailyBaselineRule = z.output<typeof dailyBaselineRuleSchema>;
 /** State of one (daily-baseline rule, device): the day being summed and at most 60 daily totals. */
 export const dailyBaselineStateSchema = z.object({
   lastValue: z.number(),
+  /** The highest value since the last reset (absent in state written before it existed). */
+  peak: z.number().optional(),
   lastSeenAt: z.number(),
   /** The instant the local day being summed began. */
   dayStart: z.number(),
@@ -89,8 +92,6 @@ export function nextLocalMidnight(dayStart: number, timeZone: string): number {
   return startOfLocalDay(dayStart + 36 * 3_600_000, timeZone);
 }
 
-/** Counters are decimals; binary sums of them are not exact. */
-const EPSILON = 1e-6;
 const round = (n: number, places = 2): number => Math.round(n * 10 ** places) / 10 ** places;
 
 function median(values: readonly number[]): number {
@@ -202,20 +203,12 @@ export const evaluateDailyBaseline: Evaluate<DailyBaselineRule, DailyBaselineSta
   // The first reading of a day closes an interval begun the day before: no downtime excuse (see closeDay).
   const silent = s.lastSeenAt < s.dayStart ? at - s.lastSeenAt : at - s.lastSeenAt - offlineWithin(gateway.offline, s.lastSeenAt, at);
 
-  // A counter that went back (reset, replaced meter) or jumped faster than a household can draw
-  // is a new baseline, not use: phantom use would hide an elder in trouble.
-  const delta = value - prev.lastValue;
-  const elapsedMin = (at - prev.lastSeenAt) / 60_000;
-  let anomaly: string | undefined;
-  if (delta < -EPSILON) anomaly = `${rule.metric} went back from ${prev.lastValue} to ${value}: taken as a new baseline`;
-  else if (delta > maxRatePerMinute(rule.metric) * Math.max(1, elapsedMin)) {
-    anomaly = `${rule.metric} jumped by ${round(delta)} in ${round(elapsedMin)} min, faster than it can: taken as a new baseline`;
-  }
-  const increase = anomaly || delta < EPSILON ? 0 : delta;
+  const { increase, peak, anomaly } = counterIncrease(rule.metric, prev.lastValue, prev.peak, value, at - prev.lastSeenAt);
 
   const state: DailyBaselineState = {
     ...s,
     lastValue: value,
+    peak,
     lastSeenAt: at,
     dayUse: s.dayUse + increase,
     dayComplete: s.dayComplete && silent <= slack,

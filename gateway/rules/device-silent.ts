@@ -6,8 +6,10 @@ import { cooldownSchema, gradeSchema } from './alert.js';
 import type { Evaluate, Step } from './evaluator.js';
 
 /**
- * A device that stopped reporting: no reading for `factor` x its profile's heartbeat, counting
- * only time this gateway was running. It applies to every device; the next reading clears it.
+ * A device that stopped reporting: no reading for more than `factor` x its profile's heartbeat,
+ * counting only time this gateway was running (exactly factor x heartbeat is still "seen", as in
+ * the window rules: one lost report of a meter is not silence). It applies to every device; the
+ * next reading clears it.
  */
 export const deviceSilentRuleSchema = z
   .object({
@@ -31,7 +33,8 @@ export const evaluateDeviceSilent: Evaluate<DeviceSilentRule, DeviceSilentState>
   input,
   { device, gateway },
 ): Step<DeviceSilentState> | undefined => {
-  const limit = rule.factor * device.heartbeatMs;
+  // Silent once MORE than factor x heartbeat passed: it looks again 1 ms after the limit.
+  const limit = rule.factor * device.heartbeatMs + 1;
   if (input.type === 'reading') {
     const lastSeenAt = Math.max(input.reading.at, prev?.lastSeenAt ?? 0);
     const state = { lastSeenAt, openEpisode: null };

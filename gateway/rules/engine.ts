@@ -25,8 +25,11 @@ export interface RuleEngineOptions {
   logger: Logger;
   /** Spans the gateway was down (from GatewayRuns.begin). */
   offline: readonly OfflineSpan[];
-  /** Called before each reading: lets a ClockWatch report a clock step before it is evaluated. */
-  beforeReading?: () => void;
+  /**
+   * Called before anything is evaluated (a reading, or rules woken by the timer): lets a
+   * ClockWatch report a clock step first, so nothing is judged on a time line not yet corrected.
+   */
+  checkClock?: () => void;
   /** @default Asia/Shanghai */
   timeZone?: string;
 }
@@ -107,7 +110,7 @@ export class RuleEngine {
   }
 
   process(reading: Reading, device: DeviceContext): Alert[] {
-    this.#o.beforeReading?.();
+    this.#o.checkClock?.();
     if (this.#devices.get(device.deviceId) !== device) this.#devices.set(device.deviceId, device);
     const input: RuleInput = { type: 'reading', reading };
     const household = this.#book.household(device.householdId);
@@ -248,6 +251,7 @@ export class RuleEngine {
     this.#timer = null;
     this.#timerAt = Number.POSITIVE_INFINITY;
     if (!this.#running) return;
+    this.#o.checkClock?.();
     const now = this.#o.clock.now();
     for (const key of this.#wakes.popDue(now)) {
       const [ruleId, deviceId] = key.split('\u0000') as [string, string];

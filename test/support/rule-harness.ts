@@ -68,7 +68,7 @@ export function ruleHarness(dataDir: string, options: RuleHarnessOptions = {}): 
     states,
     offline,
     clock,
-    beforeReading: () => watch?.check(),
+    checkClock: () => watch?.check(),
     logger: silentLogger(),
   });
   const watch = options.watchClock

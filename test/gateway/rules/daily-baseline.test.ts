@@ -199,7 +199,7 @@ describe('electricity use far below the household’s own usual', () => {
       .span(day7 + 12 * HOUR, day7 + DAY, 1)
       .tick(T0 + 8 * DAY);
     expect(m.out.edges).toEqual([]);
-    expect(m.out.anomalies).toEqual([expect.stringMatching(/^energy_kwh went back from [\d.]+ to [\d.]+: taken as a new baseline$/)]);
+    expect(m.out.anomalies).toEqual([expect.stringMatching(/^energy_kwh went back from [\d.]+ to [\d.]+: a reset or a new meter, counted from [\d.]+$/)]);
     // The interval that held the reset counts as 0, never as -1014 kWh.
     const [, use] = m.state.history.at(-1)!;
     expect(use).toBeCloseTo(2 - 1 / 48, 6);

@@ -61,8 +61,8 @@ describe('the rule engine', () => {
     await h.clock.advanceTo(T0 + HOUR);
     expect(pending(h).map((a) => [a.rule, a.deviceId, a.grade, Date.parse(a.at)])).toEqual([
       ['sos', 'band-1', 'P1', T0 + MINUTE],
-      ['device-silent', 'band-1', 'P4', T0 + 11 * MINUTE],
-      ['device-silent', 'wm-101', 'P4', T0 + 30 * MINUTE],
+      ['device-silent', 'band-1', 'P4', T0 + 11 * MINUTE + 1],
+      ['device-silent', 'wm-101', 'P4', T0 + 30 * MINUTE + 1],
     ]);
     h.close();
   });
