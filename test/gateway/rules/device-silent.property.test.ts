@@ -11,22 +11,17 @@
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { deviceSilentRuleSchema, deviceSilentStateSchema, evaluateDeviceSilent, type DeviceSilentRule, type DeviceSilentState } from '../../../gateway/rules/device-silent.js';
+import { deviceSilentRuleSchema, deviceSilentStateSchema, evaluateDeviceSilent, type DeviceSilentRule } from '../../../gateway/rules/device-silent.js';
 import type { OfflineSpan } from '../../../gateway/runs.js';
 import {
   HOUR,
   MINUTE,
   T0,
-  alternationProblems,
   brief,
-  continuousOracle,
-  driveLikeEngine,
   feed,
   fcParams,
-  judge,
   online,
   oracleReadings,
-  persistWith,
   randomSchedule,
   scenarioArb,
   silence,
@@ -35,6 +30,7 @@ import {
   type Ev,
   type Scenario,
 } from '../../support/window-oracle.js';
+import { defineWindowProperties } from '../../support/window-properties.js';
 
 const factorArb = fc.constantFrom(2, 1, 1.5, 3);
 
@@ -74,154 +70,105 @@ function setup(c: Case) {
 const params = fcParams(200);
 
 describe('device silent, properties against a slow model', () => {
-  test('never early: every raise is at a tick after more than factor x heartbeat of listening without a reading, with no alert open', () => {
-    fc.assert(
-      fc.property(caseArb, (c) => {
-        const { cond, events, run } = setup(c);
-        expect(judge(cond, events, run.edges).early).toEqual([]);
-      }),
-      params,
-    );
-  });
-
-  test('never late: it raises at the first tick at which the device is silent (a tick at the due instant raises then)', () => {
-    fc.assert(
-      fc.property(caseArb, (c) => {
-        const { cond, events, run } = setup(c);
-        expect(judge(cond, events, run.edges).late).toEqual([]);
-      }),
-      params,
-    );
-  });
-
-  test('the next reading clears it, and nothing else does', () => {
-    fc.assert(
-      fc.property(caseArb, (c) => {
-        const { cond, events, run } = setup(c);
-        const j = judge(cond, events, run.edges);
-        expect([...j.badClear, ...j.missedClear]).toEqual([]);
-      }),
-      params,
-    );
-  });
-
-  test('raise and clear alternate, a clear ends the raised episode, and every episode is new', () => {
-    fc.assert(
-      fc.property(caseArb, (c) => {
-        const { rule, readings, run } = setup(c);
-        expect(alternationProblems(run.edges)).toEqual([]);
-        expect(alternationProblems(driveLikeEngine(evaluateDeviceSilent, rule, c.sc, 'battery_pct', readings).edges)).toEqual([]);
-      }),
-      params,
-    );
-  });
-
-  test('driven like the engine, it raises 1 ms past lastSeen + factor x heartbeat + the downtime in between, naming lastSeen', () => {
-    fc.assert(
-      fc.property(caseArb, (c) => {
-        const { rule, readings, cond } = setup(c);
-        const run = driveLikeEngine(evaluateDeviceSilent, rule, c.sc, 'battery_pct', readings);
-        expect(run.problems).toEqual([]);
-        expect(brief(run.edges, true)).toEqual(brief(continuousOracle(cond, c.sc.offline, readings, c.sc.horizon), true));
-      }),
-      params,
-    );
-  });
-
-  test('a tick at lastSeen + factor x heartbeat (+ downtime) raises nothing; a tick 1 ms later raises', () => {
-    const arb = fc.record({
-      heartbeatMs: fc.constantFrom(MINUTE, 15 * MINUTE, HOUR),
-      factor: factorArb,
-      /** The gateway down after the reading: [start, length] in thousandths of the limit. */
-      downs: fc.array(fc.tuple(fc.integer({ min: 0, max: 1200 }), fc.integer({ min: 1, max: 3000 })), { maxLength: 3 }),
-    });
-    fc.assert(
-      fc.property(arb, ({ heartbeatMs, factor, downs }) => {
-        const limit = factor * heartbeatMs + 1;
-        const offline: OfflineSpan[] = [];
-        let at = T0;
-        for (const [start, length] of downs) {
-          const a = at + Math.floor((limit * start) / 1000);
-          const b = a + Math.floor((limit * length) / 1000) + 1;
-          offline.push([a, b]);
-          at = b;
-        }
-        const due = silentUntil(offline, T0, limit);
-        const sc: Scenario<number> = { heartbeatMs, factor, limitMs: limit, windowMs: limit, readings: [], offline, away: null, ticks: [], due: [], horizon: due };
-        const events: Ev[] = [{ type: 'reading', at: T0, value: 80 }];
-        if (online(offline, due - 1)) events.push({ type: 'tick', at: due - 1 });
-        events.push({ type: 'tick', at: due });
-        const run = feed(evaluateDeviceSilent, ruleFor(factor), sc, 'battery_pct', events);
-        expect(brief(run.edges, true)).toEqual([`raise@${due - T0}#0`]);
-        // The definition, checked once more: the listening time is exactly the limit then.
-        expect(silence(offline, T0, due)).toBe(limit);
-      }),
-      params,
-    );
-  });
-
-  test('never raises while readings keep coming within factor x heartbeat, however ticks fall', () => {
-    const arb = fc.record({
-      heartbeatMs: fc.constantFrom(MINUTE, 15 * MINUTE, HOUR),
-      factor: factorArb,
-      gaps: fc.array(
-        fc.record({
-          /** Thousandths of the limit, up to 1 ms short of it. */
-          gap: fc.integer({ min: 0, max: 1000 }),
-          ticks: fc.array(fc.integer({ min: 0, max: 1000 }), { maxLength: 3 }),
-          down: fc.option(fc.tuple(fc.integer({ min: 0, max: 1000 }), fc.integer({ min: 1, max: 1000 })), { freq: 4 }),
-        }),
-        { minLength: 1, maxLength: 40 },
-      ),
-    });
-    fc.assert(
-      fc.property(arb, ({ heartbeatMs, factor, gaps }) => {
-        const limit = factor * heartbeatMs;
-        const events: Ev[] = [{ type: 'reading', at: T0, value: 80 }];
-        const offline: OfflineSpan[] = [];
-        let at = T0;
-        for (const g of gaps) {
-          const dt = Math.min(limit - 1, Math.floor((limit * g.gap) / 1000));
-          if (g.down && dt > 1) {
-            const a = at + Math.floor((dt * g.down[0]) / 1000);
-            const b = Math.min(at + dt, a + Math.max(1, Math.floor((dt * g.down[1]) / 1000)));
-            if (b > a) offline.push([a, b]);
-          }
-          for (const f of [...g.ticks].sort((x, y) => x - y)) {
-            const t = at + Math.floor((dt * f) / 1000);
-            if (online(offline, t)) events.push({ type: 'tick', at: t });
-          }
-          at += dt;
-          events.push({ type: 'reading', at, value: 80 });
-        }
-        const sc: Scenario<number> = { heartbeatMs, factor, limitMs: limit, windowMs: limit, readings: [], offline, away: null, ticks: [], due: [], horizon: at };
-        expect(feed(evaluateDeviceSilent, ruleFor(factor), sc, 'battery_pct', events).edges).toEqual([]);
-      }),
-      params,
-    );
-  });
-
-  test('the state stays small: the last reading and the open episode, nothing more', () => {
-    fc.assert(
-      fc.property(caseArb, (c) => {
-        const { run } = setup(c);
-        for (const s of run.states) expect(Object.keys(s).sort()).toEqual(['lastSeenAt', 'openEpisode']);
-      }),
-      fcParams(50),
-    );
-  });
-
-  test('deterministic: the same inputs give the same alerts, also when the state goes through the store between inputs', () => {
-    fc.assert(
-      fc.property(caseArb, (c) => {
-        const { rule, events, run } = setup(c);
-        expect(feed(evaluateDeviceSilent, rule, c.sc, 'battery_pct', events).edges).toEqual(run.edges);
-        const stored = feed<DeviceSilentRule, DeviceSilentState>(evaluateDeviceSilent, rule, c.sc, 'battery_pct', events, {
-          persist: persistWith(deviceSilentStateSchema),
+  defineWindowProperties({
+    caseArb,
+    setup,
+    evaluate: evaluateDeviceSilent,
+    metric: 'battery_pct',
+    stateSchema: deviceSilentStateSchema,
+    params,
+    names: {
+      neverEarly: 'never early: every raise is at a tick after more than factor x heartbeat of listening without a reading, with no alert open',
+      neverLate: 'never late: it raises at the first tick at which the device is silent (a tick at the due instant raises then)',
+      clears: 'the next reading clears it, and nothing else does',
+      drivenLikeEngine: 'driven like the engine, it raises 1 ms past lastSeen + factor x heartbeat + the downtime in between, naming lastSeen',
+    },
+    // Every reading counts (there is no metric to miss), and the episode is checked by the engine-driven test.
+    ignoresOtherReadings: false,
+    engineEpisodes: true,
+    ruleTests: () => {
+      test('a tick at lastSeen + factor x heartbeat (+ downtime) raises nothing; a tick 1 ms later raises', () => {
+        const arb = fc.record({
+          heartbeatMs: fc.constantFrom(MINUTE, 15 * MINUTE, HOUR),
+          factor: factorArb,
+          /** The gateway down after the reading: [start, length] in thousandths of the limit. */
+          downs: fc.array(fc.tuple(fc.integer({ min: 0, max: 1200 }), fc.integer({ min: 1, max: 3000 })), { maxLength: 3 }),
         });
-        expect(stored.edges).toEqual(run.edges);
-      }),
-      params,
-    );
+        fc.assert(
+          fc.property(arb, ({ heartbeatMs, factor, downs }) => {
+            const limit = factor * heartbeatMs + 1;
+            const offline: OfflineSpan[] = [];
+            let at = T0;
+            for (const [start, length] of downs) {
+              const a = at + Math.floor((limit * start) / 1000);
+              const b = a + Math.floor((limit * length) / 1000) + 1;
+              offline.push([a, b]);
+              at = b;
+            }
+            const due = silentUntil(offline, T0, limit);
+            const sc: Scenario<number> = { heartbeatMs, factor, limitMs: limit, windowMs: limit, readings: [], offline, away: null, ticks: [], due: [], horizon: due };
+            const events: Ev[] = [{ type: 'reading', at: T0, value: 80 }];
+            if (online(offline, due - 1)) events.push({ type: 'tick', at: due - 1 });
+            events.push({ type: 'tick', at: due });
+            const run = feed(evaluateDeviceSilent, ruleFor(factor), sc, 'battery_pct', events);
+            expect(brief(run.edges, true)).toEqual([`raise@${due - T0}#0`]);
+            // The definition, checked once more: the listening time is exactly the limit then.
+            expect(silence(offline, T0, due)).toBe(limit);
+          }),
+          params,
+        );
+      });
+
+      test('never raises while readings keep coming within factor x heartbeat, however ticks fall', () => {
+        const arb = fc.record({
+          heartbeatMs: fc.constantFrom(MINUTE, 15 * MINUTE, HOUR),
+          factor: factorArb,
+          gaps: fc.array(
+            fc.record({
+              /** Thousandths of the limit, up to 1 ms short of it. */
+              gap: fc.integer({ min: 0, max: 1000 }),
+              ticks: fc.array(fc.integer({ min: 0, max: 1000 }), { maxLength: 3 }),
+              down: fc.option(fc.tuple(fc.integer({ min: 0, max: 1000 }), fc.integer({ min: 1, max: 1000 })), { freq: 4 }),
+            }),
+            { minLength: 1, maxLength: 40 },
+          ),
+        });
+        fc.assert(
+          fc.property(arb, ({ heartbeatMs, factor, gaps }) => {
+            const limit = factor * heartbeatMs;
+            const events: Ev[] = [{ type: 'reading', at: T0, value: 80 }];
+            const offline: OfflineSpan[] = [];
+            let at = T0;
+            for (const g of gaps) {
+              const dt = Math.min(limit - 1, Math.floor((limit * g.gap) / 1000));
+              if (g.down && dt > 1) {
+                const a = at + Math.floor((dt * g.down[0]) / 1000);
+                const b = Math.min(at + dt, a + Math.max(1, Math.floor((dt * g.down[1]) / 1000)));
+                if (b > a) offline.push([a, b]);
+              }
+              for (const f of [...g.ticks].sort((x, y) => x - y)) {
+                const t = at + Math.floor((dt * f) / 1000);
+                if (online(offline, t)) events.push({ type: 'tick', at: t });
+              }
+              at += dt;
+              events.push({ type: 'reading', at, value: 80 });
+            }
+            const sc: Scenario<number> = { heartbeatMs, factor, limitMs: limit, windowMs: limit, readings: [], offline, away: null, ticks: [], due: [], horizon: at };
+            expect(feed(evaluateDeviceSilent, ruleFor(factor), sc, 'battery_pct', events).edges).toEqual([]);
+          }),
+          params,
+        );
+      });
+
+      test('the state stays small: the last reading and the open episode, nothing more', () => {
+        fc.assert(
+          fc.property(caseArb, (c) => {
+            const { run } = setup(c);
+            for (const s of run.states) expect(Object.keys(s).sort()).toEqual(['lastSeenAt', 'openEpisode']);
+          }),
+          fcParams(50),
+        );
+      });
+    },
   });
 });
