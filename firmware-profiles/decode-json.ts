@@ -1,8 +1,8 @@
-import type { Metric } from './metrics.js';
+import type { DeviceEvent, Metric } from './metrics.js';
 import type { Profile } from './schema.js';
 
 export type DecodeResult =
-  | { ok: true; metrics: Partial<Record<Metric, number>> }
+  | { ok: true; metrics: Partial<Record<Metric, number>>; events: DeviceEvent[] }
   | { ok: false; reason: string };
 
 function valueAt(root: unknown, path: string): unknown {
@@ -48,5 +48,18 @@ export function decodeJsonPayload(profile: Profile, payload: Uint8Array): Decode
     }
     metrics[field.metric] = value;
   }
-  return { ok: true, metrics };
+  for (const flag of profile.flags) {
+    const raw = valueAt(body, flag.path);
+    if (raw === undefined || raw === null) {
+      if (flag.optional) continue;
+      return { ok: false, reason: `${flag.path} is missing` };
+    }
+    if (typeof raw !== 'boolean') return { ok: false, reason: `${flag.path} is ${JSON.stringify(raw)}, expected true or false` };
+    metrics[flag.metric] = raw !== flag.invert ? 1 : 0;
+  }
+  const events: DeviceEvent[] = [];
+  for (const e of profile.events) {
+    if (valueAt(body, e.path) === e.equals && !events.includes(e.event)) events.push(e.event);
+  }
+  return { ok: true, metrics, events };
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { durationSchema } from '../lib/duration.js';
-import { metricSchema } from './metrics.js';
+import { deviceEventSchema, metricSchema } from './metrics.js';
 
 /**
  * One numeric value of a JSON payload, in the words of Home Assistant / ThingsBoard users:
@@ -27,12 +27,41 @@ export const jsonFieldSchema = z
   });
 export type JsonField = z.infer<typeof jsonFieldSchema>;
 
+/** A true/false field mapped onto a 0/1 metric: Zigbee2MQTT's `contact: true` (closed) -> contact_closed 1. */
+export const jsonFlagSchema = z
+  .object({
+    metric: metricSchema,
+    path: z.string().min(1),
+    /** The metric is 1 when the field is true, unless inverted. @default false */
+    invert: z.boolean().default(false),
+    /** @default false */
+    optional: z.boolean().default(false),
+  })
+  .strict();
+export type JsonFlag = z.infer<typeof jsonFlagSchema>;
+
+/**
+ * An event the frame reports when a field has a given value: Tuya's `action: "emergency"`, a
+ * wristband's `sos: true`. Other values, or the field missing, report nothing (they are the
+ * device's other messages), never an error.
+ */
+export const jsonEventSchema = z
+  .object({
+    event: deviceEventSchema,
+    path: z.string().min(1),
+    equals: z.union([z.string(), z.boolean(), z.number()]),
+  })
+  .strict();
+export type JsonEvent = z.infer<typeof jsonEventSchema>;
+
 export const fixtureSchema = z
   .object({
     /** Frame as the device sends it (the payload text for MQTT JSON). */
     payload: z.string(),
     /** Readings it must decode to; absent = it must be rejected. */
     expect: z.partialRecord(metricSchema, z.number()).optional(),
+    /** Events it must report. @default none */
+    expectEvents: z.array(deviceEventSchema).optional(),
     /** For a rejected fixture: a part of the reason given. */
     rejectReason: z.string().optional(),
   })
@@ -59,15 +88,25 @@ export const mqttJsonProfileSchema = z
       .string()
       .refine((t) => t.split('/').filter((l) => l === '{device}').length === 1, 'must contain {device} once as a whole level')
       .refine((t) => !/[+#]/.test(t), 'must not contain MQTT wildcards'),
-    fields: z.array(jsonFieldSchema).min(1),
+    /** Numeric values. @default none */
+    fields: z.array(jsonFieldSchema).default([]),
+    /** True/false values as 0/1 metrics. @default none */
+    flags: z.array(jsonFlagSchema).default([]),
+    /** Events. @default none */
+    events: z.array(jsonEventSchema).default([]),
   })
   .strict()
   .superRefine((p, ctx) => {
+    if (p.fields.length + p.flags.length + p.events.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['fields'], message: 'map at least one field, flag or event' });
+    }
     const seen = new Set<string>();
-    p.fields.forEach((f, i) => {
-      if (seen.has(f.metric)) ctx.addIssue({ code: 'custom', path: ['fields', i, 'metric'], message: `${f.metric} is mapped twice` });
-      seen.add(f.metric);
-    });
+    const check = (metric: string, path: Array<string | number>) => {
+      if (seen.has(metric)) ctx.addIssue({ code: 'custom', path, message: `${metric} is mapped twice` });
+      seen.add(metric);
+    };
+    p.fields.forEach((f, i) => check(f.metric, ['fields', i, 'metric']));
+    p.flags.forEach((f, i) => check(f.metric, ['flags', i, 'metric']));
   });
 
 /** Transports are a discriminated union so Modbus register maps and serial protocols join later. */

@@ -1,20 +1,26 @@
-import type { Metric } from '../firmware-profiles/metrics.js';
+import type { DeviceEvent, Metric } from '../firmware-profiles/metrics.js';
 import type { Profile } from '../firmware-profiles/schema.js';
 
 /**
  * The inverse of the gateway's decoder: builds the payload a device of this profile sends, so a
  * simulator is driven by the same profile the gateway decodes with.
  */
-export function encodeJsonPayload(profile: Profile, metrics: Partial<Record<Metric, number>>): string {
+export function encodeJsonPayload(profile: Profile, metrics: Partial<Record<Metric, number>>, events: readonly DeviceEvent[] = []): string {
   const body: Record<string, unknown> = {};
-  for (const field of profile.fields) {
-    const value = metrics[field.metric];
-    if (value === undefined) continue;
-    const raw = (value - field.offset) / field.scale;
-    const keys = field.path.split('.');
+  const put = (path: string, value: unknown) => {
+    const keys = path.split('.');
     let node = body;
     for (const key of keys.slice(0, -1)) node = (node[key] ??= {}) as Record<string, unknown>;
-    node[keys[keys.length - 1]!] = Math.round(raw * 1000) / 1000;
+    node[keys[keys.length - 1]!] = value;
+  };
+  for (const field of profile.fields) {
+    const value = metrics[field.metric];
+    if (value !== undefined) put(field.path, Math.round(((value - field.offset) / field.scale) * 1000) / 1000);
   }
+  for (const flag of profile.flags) {
+    const value = metrics[flag.metric];
+    if (value !== undefined) put(flag.path, (value !== 0) !== flag.invert);
+  }
+  for (const e of profile.events) if (events.includes(e.event)) put(e.path, e.equals);
   return JSON.stringify(body);
 }

@@ -43,6 +43,7 @@ export class MqttIngest {
       return;
     }
     this.counters.readings++;
-    this.engine.process({ deviceId: device.context.deviceId, at: this.clock.now(), metrics: decoded.metrics }, device.context);
+    const reading = { deviceId: device.context.deviceId, at: this.clock.now(), metrics: decoded.metrics };
+    this.engine.process(decoded.events.length > 0 ? { ...reading, events: decoded.events } : reading, device.context);
   }
 }

@@ -18,7 +18,7 @@ describe('every firmware profile', () => {
         test(name, () => {
           const result = decodeJsonPayload(profile, Buffer.from(fixture.payload));
           if (fixture.expect) {
-            expect(result).toEqual({ ok: true, metrics: fixture.expect });
+            expect(result).toEqual({ ok: true, metrics: fixture.expect, events: fixture.expectEvents ?? [] });
           } else {
             expect(result.ok).toBe(false);
             if (!result.ok && fixture.rejectReason) expect(result.reason).toContain(fixture.rejectReason);
@@ -26,11 +26,17 @@ describe('every firmware profile', () => {
         });
       });
 
-      test('what its simulator encodes decodes to the same values', () => {
-        const metrics = { volume_l: 12_340, flow_lpm: 2.5, battery_pct: 80 };
-        const result = decodeJsonPayload(profile, Buffer.from(encodeJsonPayload(profile, metrics)));
+      test('what its simulator encodes decodes to the same values and events', () => {
+        // A plausible value for every metric the profile maps, and every event it knows.
+        const metrics = Object.fromEntries(
+          [...profile.fields.map((f) => [f.metric, f.max !== undefined ? f.max / 2 : 1234.5]), ...profile.flags.map((f) => [f.metric, 1])] as Array<[string, number]>,
+        );
+        const events = profile.events.map((e) => e.event);
+        const result = decodeJsonPayload(profile, Buffer.from(encodeJsonPayload(profile, metrics, events)));
         expect(result.ok).toBe(true);
-        if (result.ok) for (const [metric, value] of Object.entries(result.metrics)) expect(value).toBeCloseTo(metrics[metric as keyof typeof metrics], 6);
+        if (!result.ok) return;
+        for (const [metric, value] of Object.entries(metrics)) expect(result.metrics[metric as keyof typeof result.metrics]).toBeCloseTo(value, 6);
+        expect(result.events).toEqual([...new Set(events)]);
       });
     });
   }

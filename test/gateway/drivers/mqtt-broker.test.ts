@@ -24,6 +24,8 @@ async function gateway(clock = new VirtualClock(T0)): Promise<{ gw: GatewayHandl
       devices: [
         { id: 'wm-1', householdId: 'hh-1', profile: 'generic/mqtt-water-flow' },
         { id: 'tasmota-7', householdId: 'hh-2', profile: 'tasmota/pulse-counter', topicName: 'water_meter_7' },
+        { id: 'sos-3', householdId: 'hh-3', profile: 'tuya/ts0215a-sos', topicName: 'SOS button bedroom' },
+        { id: 'door-3', householdId: 'hh-3', profile: 'aqara/mccgq11lm', topicName: 'Front door' },
       ],
     }),
     { clock, logger: silentLogger() },
@@ -93,5 +95,16 @@ describe('the gateway MQTT broker', () => {
     const closed = await Promise.race([gw.close().then(() => 'closed'), new Promise((r) => setTimeout(() => r('hung'), 3_000))]);
     expect(closed).toBe('closed');
     await client.endAsync(true);
+  });
+
+  test('a Zigbee2MQTT SOS press is a P1 alert on disk when the PUBACK comes; a door contact is a reading', async () => {
+    const { gw, url } = await gateway();
+    const z2m = await mqtt.connectAsync(url, { clientId: 'zigbee2mqtt' });
+    cleanups.push(() => z2m.endAsync());
+    await z2m.publishAsync('zigbee2mqtt/Front door', '{"contact":false,"battery":91,"voltage":3005,"linkquality":144}', { qos: 1 });
+    await z2m.publishAsync('zigbee2mqtt/SOS button bedroom', '{"action":"emergency","battery":100,"linkquality":87}', { qos: 1 });
+    const queued = gw.outbox.peek(10).map((e) => e.alert);
+    expect(queued.map((a) => [a.rule, a.grade, a.householdId, a.deviceId])).toEqual([['sos', 'P1', 'hh-3', 'sos-3']]);
+    expect(gw.status().mqtt).toMatchObject({ readings: 2, malformed: 0 });
   });
 });
