@@ -8,7 +8,8 @@ import { householdSchema, resolveRuleBook, tagOverrideSchema } from './rules/rul
 
 export const deviceConfigSchema = z
   .object({
-    id: idSchema,
+    /** Not "household:..." (reserved for the household-wide rules' state). */
+    id: idSchema.refine((id) => !id.startsWith('household:'), 'ids starting with "household:" are reserved'),
     householdId: idSchema,
     /** A firmware profile id, `<vendor>/<model>`. */
     profile: z.string().min(1),

@@ -113,6 +113,8 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   // Housekeeping in wall time (not the injected clock): how much state a crash may lose.
   const flush = () => {
     try {
+      // A step not yet seen would put alive_at on a time line the runs table is then shifted off.
+      watch.check();
       states.flush(clock.now());
       runs.alive(clock.now());
     } catch (err) {

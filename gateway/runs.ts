@@ -26,7 +26,6 @@ export class GatewayRuns {
   begin(now: number): { offline: OfflineSpan[]; stepMs: number } {
     const last = this.#db.prepare('SELECT MAX(alive_at) AS alive FROM gateway_runs').get() as { alive: number | null };
     const stepMs = last.alive !== null && now < last.alive ? now - last.alive : 0;
-    if (stepMs !== 0) this.shift(stepMs);
     const runs = this.#db.prepare('SELECT started_at, alive_at FROM gateway_runs ORDER BY rowid').all() as Array<{
       started_at: number;
       alive_at: number;
@@ -34,9 +33,12 @@ export class GatewayRuns {
     const spans: OfflineSpan[] = [];
     for (let i = 0; i < runs.length; i++) {
       const downFrom = runs[i]!.alive_at;
-      const downTo = i + 1 < runs.length ? runs[i + 1]!.started_at : now;
+      // After a step back the last downtime is unknown, and taken as none.
+      const downTo = i + 1 < runs.length ? runs[i + 1]!.started_at : stepMs !== 0 ? downFrom : now;
       if (downTo > downFrom) spans.push([downFrom, downTo]);
     }
+    // The spans stay on the old time line: the engine moves them with the rest (shiftTime).
+    if (stepMs !== 0) this.shift(stepMs);
     this.#runId = this.#db.prepare('INSERT INTO gateway_runs (started_at, alive_at) VALUES (?, ?)').run(now, now).lastInsertRowid;
     this.#db
       .prepare('DELETE FROM gateway_runs WHERE rowid NOT IN (SELECT rowid FROM gateway_runs ORDER BY rowid DESC LIMIT ?)')

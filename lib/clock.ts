@@ -48,17 +48,20 @@ export class SystemClock implements Clock {
 
   setTimeout(fn: () => unknown, ms: number): TimerHandle {
     const handle = { clockTimerId: nextTimerId++ };
-    this.#arm(handle.clockTimerId, Date.now() + Math.max(0, ms), fn);
+    this.#arm(handle.clockTimerId, performance.now() + Math.max(0, ms), fn);
     return handle;
   }
 
-  /** Long delays (a month) are chained through timers Node can hold. */
-  #arm(id: number, dueAt: number, fn: () => unknown): void {
+  /**
+   * Long delays (a month) are chained through timers Node can hold, on monotonic time like Node's
+   * own timers: a step of the wall clock must not freeze them (the ClockWatch deals with steps).
+   */
+  #arm(id: number, dueMono: number, fn: () => unknown): void {
     const timer = setTimeout(() => {
-      if (Date.now() < dueAt) return this.#arm(id, dueAt, fn);
+      if (performance.now() < dueMono) return this.#arm(id, dueMono, fn);
       this.#timers.delete(id);
       void fn();
-    }, Math.min(MAX_NODE_TIMEOUT_MS, Math.max(0, dueAt - Date.now())));
+    }, Math.min(MAX_NODE_TIMEOUT_MS, Math.max(0, dueMono - performance.now())));
     this.#timers.set(id, timer);
   }
 

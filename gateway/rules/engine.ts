@@ -56,6 +56,8 @@ export class RuleEngine {
   readonly #o: RuleEngineOptions;
   #book: RuleBook;
   readonly #devices: Map<string, DeviceContext>;
+  /** Pseudo-devices of household-wide rules, apart from real devices so neither can stand for the other. */
+  readonly #households = new Map<string, DeviceContext>();
   #gateway: GatewayContext;
   readonly #wakes = new WakeQueue();
   readonly #cooldowns: Cooldowns;
@@ -81,7 +83,7 @@ export class RuleEngine {
     this.#cooldowns.load();
     const loaded: string[] = [];
     this.#o.states.load((ruleId, deviceId, raw) => {
-      const device = this.#devices.get(deviceId);
+      const device = this.#target(deviceId);
       const rule = device && this.#book.ruleFor(device.householdId, ruleId);
       if (!rule) return undefined;
       const parsed = kindOf(rule).stateSchema.safeParse(raw);
@@ -133,7 +135,7 @@ export class RuleEngine {
   replaceRules(book: RuleBook): void {
     let kept = 0;
     let restarted = 0;
-    for (const device of this.#devices.values()) {
+    for (const device of [...this.#devices.values(), ...this.#households.values()]) {
       const before = new Map(this.#book.rulesFor(device.householdId).map((r) => [r.id, JSON.stringify(r)]));
       const after = new Map(book.rulesFor(device.householdId).map((r) => [r.id, JSON.stringify(r)]));
       for (const [id, definition] of before) {
@@ -158,7 +160,7 @@ export class RuleEngine {
   shiftTime(deltaMs: number): void {
     const { states, clock } = this.#o;
     for (const [ruleId, deviceId, state] of [...states.entries()]) {
-      const device = this.#devices.get(deviceId);
+      const device = this.#target(deviceId);
       const rule = device && this.#book.ruleFor(device.householdId, ruleId);
       if (rule) states.set(ruleId, deviceId, kindOf(rule).shift(state, deltaMs));
     }
@@ -185,11 +187,16 @@ export class RuleEngine {
   /** The pseudo-device a household-wide rule's state and alerts belong to. */
   #householdTarget(device: DeviceContext): DeviceContext {
     const deviceId = `household:${device.householdId}`;
-    const known = this.#devices.get(deviceId);
+    const known = this.#households.get(deviceId);
     if (known && known.heartbeatMs === device.heartbeatMs) return known;
     const target = { deviceId, householdId: device.householdId, heartbeatMs: device.heartbeatMs };
-    if (!known) this.#devices.set(deviceId, target);
+    if (!known) this.#households.set(deviceId, target);
     return target;
+  }
+
+  /** A real device, or a household pseudo-device, by id. */
+  #target(deviceId: string): DeviceContext | undefined {
+    return deviceId.startsWith('household:') ? this.#households.get(deviceId) : this.#devices.get(deviceId);
   }
 
   #apply(steps: TargetedStep[], at: number, reading?: unknown): Alert[] {
@@ -255,7 +262,7 @@ export class RuleEngine {
     const now = this.#o.clock.now();
     for (const key of this.#wakes.popDue(now)) {
       const [ruleId, deviceId] = key.split('\u0000') as [string, string];
-      const device = this.#devices.get(deviceId);
+      const device = this.#target(deviceId);
       const rule = device && this.#book.ruleFor(device.householdId, ruleId);
       if (!device || !rule) continue;
       const ctx = { device, gateway: this.#gateway, household: this.#book.household(device.householdId) };

@@ -169,6 +169,9 @@ export const evaluateGeofence: Evaluate<GeofenceRule, GeofenceState> = (
     };
   }
   if (!where.inside && clearOfEdge) {
+    // Reported away (at her daughter's): leaving the home's fence is expected, and fixes from then
+    // do not count toward a raise after she is back.
+    if (isAway(household, at)) return { state: { lastFixAt: at, outsideSince: null, outsideFixes: 0, openEpisode: state.openEpisode } };
     const outsideSince = state.outsideSince ?? at;
     const outsideFixes = Math.min(state.outsideFixes + 1, rule.confirmations);
     const next: GeofenceState = { lastFixAt: at, outsideSince, outsideFixes, openEpisode: state.openEpisode };
@@ -176,8 +179,6 @@ export const evaluateGeofence: Evaluate<GeofenceRule, GeofenceState> = (
     // Outside the window the run keeps counting: still out when it opens, the next fix raises.
     const minute = localParts(at, gateway.timeZone).minuteOfDay;
     if (rule.onlyAt && !inDailyWindow(minute, rule.onlyAt.from, rule.onlyAt.to)) return { state: next };
-    // Reported away (at her daughter's): leaving the home's fence is expected.
-    if (isAway(household, at)) return { state: next };
     const distanceM = Math.round(where.distanceM);
     return {
       state: { ...next, openEpisode: outsideSince },

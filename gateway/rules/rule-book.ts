@@ -79,7 +79,7 @@ export function resolveRuleBook(
             issues.push({ path: formatPath([...at, field]), message: `the ${field} of a rule cannot be overridden` });
             continue;
           }
-          merged[field] = value;
+          merged[field] = mergeDeep(merged[field], value);
           origin.set(field, at);
         }
       };
@@ -118,6 +118,16 @@ export function resolveRuleBook(
       household: (householdId) => byHousehold.get(householdId)?.context ?? { id: householdId, tags: [], away: null },
     },
   };
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** An override of `night: { limitDba: 50 }` changes the limit and keeps the rule's hours. Arrays are replaced whole. */
+function mergeDeep(base: unknown, override: unknown): unknown {
+  if (!isPlainObject(base) || !isPlainObject(override)) return override;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(override)) out[k] = mergeDeep(base[k], v);
+  return out;
 }
 
 /** resolveRuleBook for code that has validated its config already: throws the issues. */

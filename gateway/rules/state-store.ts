@@ -34,7 +34,14 @@ export class RuleStateStore {
       state: string;
     }>;
     for (const row of rows) {
-      const state = accept(row.rule_id, row.device_id, JSON.parse(row.state));
+      let raw: unknown;
+      try {
+        raw = JSON.parse(row.state);
+      } catch {
+        this.#logger.warn({ rule: row.rule_id, device: row.device_id }, 'stored rule state is not JSON; its window starts again');
+        continue;
+      }
+      const state = accept(row.rule_id, row.device_id, raw);
       if (state !== undefined) this.#states.set(key(row.rule_id, row.device_id), state);
     }
     this.#logger.debug({ states: rows.length }, 'rule state loaded');

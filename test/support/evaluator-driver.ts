@@ -1,5 +1,5 @@
 import type { DeviceEvent, Metric } from '../../firmware-profiles/metrics.js';
-import type { DeviceContext, Edge, Evaluate, GatewayContext, RuleInput } from '../../gateway/rules/evaluator.js';
+import type { DeviceContext, Edge, Evaluate, GatewayContext, HouseholdContext, RuleInput } from '../../gateway/rules/evaluator.js';
 
 export const DEVICE: DeviceContext = { deviceId: 'dev-1', householdId: 'hh-1', heartbeatMs: 60_000 };
 export const GATEWAY: GatewayContext = { offline: [], timeZone: 'Asia/Shanghai' };
@@ -18,12 +18,19 @@ export interface Driven<S> {
  * Feeds readings and ticks to a pure evaluator the way the engine does (state threaded through,
  * undefined = unchanged) and collects the edges with the time they happened.
  */
-export function drive<R, S>(evaluate: Evaluate<R, S>, rule: R, feed: Feed[], device = DEVICE, gateway = GATEWAY): Driven<S> {
+export function drive<R, S>(
+  evaluate: Evaluate<R, S>,
+  rule: R,
+  feed: Feed[],
+  device = DEVICE,
+  gateway = GATEWAY,
+  household?: HouseholdContext,
+): Driven<S> {
   const out: Driven<S> = { edges: [], state: undefined, wakeAt: undefined, anomalies: [] };
   for (const f of feed) {
     const input: RuleInput =
       'tick' in f ? { type: 'tick', at: f.tick } : { type: 'reading', reading: { deviceId: device.deviceId, at: f.at, metrics: f.metrics ?? {}, events: f.events } };
-    const step = evaluate(rule, out.state, input, { device, gateway });
+    const step = evaluate(rule, out.state, input, { device, gateway, household });
     if (!step) continue;
     out.state = step.state;
     out.wakeAt = step.wakeAt;

@@ -315,3 +315,24 @@ describe('the rule schema', () => {
     expect(issuesOf(result.error!).map((i) => i.path)).toEqual([path]);
   });
 });
+
+describe('geofence and a reported absence', () => {
+  test('fixes outside while she is away do not count: the first fix on her way home raises nothing', async () => {
+    const { evaluateGeofence, geofenceRuleSchema } = await import('../../../gateway/rules/geofence.js');
+    const { drive, DEVICE, GATEWAY } = await import('../../support/evaluator-driver.js');
+    const rule = geofenceRuleSchema.parse({
+      id: 'geofence', kind: 'geofence', title: 'left the safe area', grade: 'P2',
+      fences: [{ householdId: DEVICE.householdId, shape: { type: 'circle', center: { lat: 31.23, lon: 121.47 }, radiusM: 300 } }],
+    });
+    const t0 = Date.parse('2026-11-23T09:00:00+08:00');
+    const away = { from: t0, until: t0 + 6 * 3_600_000 };
+    const far = { latitude_deg: 31.25, longitude_deg: 121.47 };
+    const feed = [
+      { at: t0 + 3_600_000, metrics: far },
+      { at: t0 + 2 * 3_600_000, metrics: far },
+      { at: t0 + 6 * 3_600_000 + 60_000, metrics: far }, // back from the absence, still on the way home
+    ];
+    const r = drive(evaluateGeofence, rule, feed, DEVICE, GATEWAY, { id: DEVICE.householdId, tags: [], away });
+    expect(r.edges).toEqual([]);
+  });
+});

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { gatewayConfigSchema } from '../../../gateway/config.js';
 import { DEFAULT_RULES } from '../../../gateway/rules/defaults.js';
-import { householdSchema } from '../../../gateway/rules/rule-book.js';
+import { buildRuleBook, householdSchema } from '../../../gateway/rules/rule-book.js';
 import { HOUR, MINUTE, T0, WATER_METER, ruleHarness } from '../../support/rule-harness.js';
 import { tempDir } from '../../support/temp-dir.js';
 
@@ -101,5 +101,28 @@ describe('households: reported absence', () => {
 
   test('an absence must end after it starts', () => {
     expect(() => household({ away: { from: away.until, until: away.from } })).toThrow(/until must be after from/);
+  });
+});
+
+describe('households: overrides of nested fields', () => {
+  test("a site's own night limit keeps the district's night hours (nested overrides merge)", () => {
+    const r = gatewayConfigSchema.parse({
+      gatewayId: 'gw-1',
+      cloud: { url: 'http://127.0.0.1:1' },
+      devices: [{ id: 'noise-1', householdId: 'site-1', profile: 'generic/mqtt-water-flow' }],
+      rules: DEFAULT_RULES.map((rule) => (rule.id === 'night-noise' ? { ...rule, night: { from: '23:00', to: '07:00', limitDba: 55 } } : rule)),
+      households: [{ id: 'site-1', rules: { 'night-noise': { night: { limitDba: 50 } } } }],
+    });
+    const book = buildRuleBook(r.rules, r.households, r.tagOverrides);
+    expect(book.ruleFor('site-1', 'night-noise')).toMatchObject({ night: { from: 23 * 60, to: 7 * 60, limitDba: 50 } });
+  });
+
+  test('a device id may not pose as a household (household:... is reserved)', () => {
+    const r = gatewayConfigSchema.safeParse({
+      gatewayId: 'gw-1',
+      cloud: { url: 'http://127.0.0.1:1' },
+      devices: [{ id: 'household:hh-101', householdId: 'hh-202', profile: 'generic/mqtt-water-flow' }],
+    });
+    expect(r.success ? [] : r.error.issues.map((i) => i.message)).toEqual(['ids starting with "household:" are reserved']);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { DAY, HOUR, MINUTE, T0, ruleHarness } from '../../support/rule-harness.js';
+import { VirtualClock } from '../../../lib/clock.js';
+import { DAY, HOUR, MINUTE, T0, WATER_METER, ruleHarness } from '../../support/rule-harness.js';
 import { tempDir } from '../../support/temp-dir.js';
 
 const INTERVAL = 15 * MINUTE;
@@ -73,5 +74,38 @@ describe('restarts', () => {
     expect(after.alerts).toEqual([]);
     expect(after.outbox.peek(10).map((e) => e.alert.id)).toEqual(raisedIds);
     after.close();
+  });
+});
+
+describe('restarts with a broken clock or a broken file', () => {
+  test('a reboot with the clock in 1970 after an earlier downtime raises no false "device silent"', async () => {
+    const meter = { ...WATER_METER, heartbeatMs: HOUR };
+    const scenario = async (rebootAt: number) => {
+      const dir = tempDir();
+      let h = ruleHarness(dir, { devices: [meter] });
+      for (let t = T0; t <= T0 + 9 * HOUR; t += HOUR) h.water(t, 100, meter);
+      h.close(); // alive until 09:00, then down for 3 h
+      h = ruleHarness(dir, { devices: [meter], startedAt: T0 + 12 * HOUR });
+      h.close(); // a short run at 12:00 before the meter was heard
+      const clock = new VirtualClock(rebootAt);
+      h = ruleHarness(dir, { devices: [meter], startedAt: rebootAt, clock });
+      await clock.advance(1);
+      const raised = h.outbox.peek(10).map((e) => e.alert.rule);
+      h.close();
+      return raised;
+    };
+    expect(await scenario(T0 + 12 * HOUR + MINUTE)).toEqual([]); // the clock right: down 3 h, not silent
+    expect(await scenario(5 * HOUR)).toEqual([]); // the same reboot with the clock in 1970
+  });
+
+  test('a corrupt rule state row is dropped with a warning; the gateway still starts', () => {
+    const dir = tempDir();
+    const h = ruleHarness(dir);
+    h.water(T0, 100);
+    h.close();
+    const again = ruleHarness(dir);
+    again.db.prepare("UPDATE rule_state SET state = '{\"lastValue\": 1' WHERE rule_id = 'no-water-use'").run();
+    again.close();
+    expect(() => ruleHarness(dir).close()).not.toThrow();
   });
 });
