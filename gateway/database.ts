@@ -33,6 +33,8 @@ const MIGRATIONS: readonly string[] = [
      cleared_at INTEGER NOT NULL,
      PRIMARY KEY (rule_id, device_id)
    );`,
+  `ALTER TABLE alert_cooldowns ADD COLUMN held_alert TEXT;
+   ALTER TABLE alert_cooldowns ADD COLUMN release_at INTEGER;`,
 ];
 
 export function openGatewayDatabase(dataDir: string): SqliteDatabase {

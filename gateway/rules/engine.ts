@@ -202,28 +202,45 @@ export class RuleEngine {
   #apply(steps: TargetedStep[], at: number, reading?: unknown): Alert[] {
     const { states, outbox, db, gatewayId, logger } = this.#o;
     const alerts: Alert[] = [];
-    const clears: TargetedStep[] = [];
-    for (const s of steps) {
-      const { rule, step, target } = s;
+    // Cooldown bookkeeping: written in the transaction, applied to memory after it committed.
+    const writes: Array<() => () => void> = [];
+    for (const { rule, step, target } of steps) {
       if (step.anomaly) logger.warn({ rule: rule.id, device: target.deviceId, reading }, step.anomaly);
-      if (!step.edge || this.#heldBack(s, at)) continue;
-      alerts.push(toAlert(gatewayId, rule, target, step.edge, at));
-      if (step.edge.kind === 'clear') clears.push(s);
+      const edge = step.edge;
+      if (!edge) continue;
+      const alert = toAlert(gatewayId, rule, target, edge, at);
+      const held = this.#cooldowns.held(rule.id, target.deviceId);
+      if (edge.kind === 'clear' && held?.episode === edge.episode) {
+        // Its raise was held back by the cooldown and never sent: neither is this clear.
+        writes.push(() => this.#cooldowns.drop(rule.id, target.deviceId));
+        continue;
+      }
+      const releaseAt = edge.kind === 'raise' ? this.#cooldowns.releaseAt(rule.id, target.deviceId, at, 'cooldown' in rule ? rule.cooldown : undefined) : undefined;
+      if (releaseAt !== undefined) {
+        writes.push(() => this.#cooldowns.hold(rule.id, target.deviceId, { alert, episode: edge.episode, releaseAt }));
+        logger.info({ rule: rule.id, device: target.deviceId, until: new Date(releaseAt).toISOString() }, `${edge.summary} (held: within the cooldown after the last clear)`);
+        continue;
+      }
+      alerts.push(alert);
+      if (edge.kind === 'clear') writes.push(() => this.#cooldowns.cleared(rule.id, target.deviceId, at));
     }
-    if (alerts.length > 0) {
+    if (alerts.length > 0 || writes.length > 0) {
       // The alerts and the state that raised them are committed first, and memory changes only
       // after: if the commit throws (disk full), the device gets no PUBACK, publishes again, and
       // the rule still sees the old state, so it raises again rather than never.
-      db.transaction(() => {
+      const applyAfter = db.transaction(() => {
         outbox.enqueue(alerts, at);
         for (const { rule, step, target } of steps) states.save(rule.id, target.deviceId, step.state, at);
-        for (const { rule, target } of clears) this.#cooldowns.cleared(rule.id, target.deviceId, at);
+        return writes.map((write) => write());
       })();
-      for (const { rule, target } of clears) this.#cooldowns.committed(rule.id, target.deviceId, at);
+      for (const apply of applyAfter) apply();
     }
     for (const { rule, step, target } of steps) {
-      states.set(rule.id, target.deviceId, step.state, alerts.length === 0);
-      this.#wakes.set(keyOf(rule.id, target.deviceId), step.wakeAt);
+      states.set(rule.id, target.deviceId, step.state, alerts.length === 0 && writes.length === 0);
+      // A held raise wakes the rule when its cooldown ends.
+      const releaseAt = this.#cooldowns.held(rule.id, target.deviceId)?.releaseAt;
+      const wakeAt = step.wakeAt === undefined ? releaseAt : releaseAt === undefined ? step.wakeAt : Math.min(step.wakeAt, releaseAt);
+      this.#wakes.set(keyOf(rule.id, target.deviceId), wakeAt);
     }
     this.#arm();
     if (alerts.length > 0) {
@@ -233,15 +250,24 @@ export class RuleEngine {
     return alerts;
   }
 
-  /** A raise within its rule's cooldown (and later the clear of that raise) is not sent. */
-  #heldBack({ rule, step, target }: TargetedStep, at: number): boolean {
-    const edge = step.edge!;
-    const cooldown = 'cooldown' in rule ? rule.cooldown : undefined;
-    if (edge.kind === 'clear') return this.#cooldowns.takeHeldBack(rule.id, target.deviceId, edge.episode);
-    if (!this.#cooldowns.cooling(rule.id, target.deviceId, at, cooldown)) return false;
-    this.#cooldowns.holdBack(rule.id, target.deviceId, edge.episode);
-    this.#o.logger.info({ rule: rule.id, device: target.deviceId }, `${edge.summary} (not sent: within the cooldown after the last clear)`);
-    return true;
+  /**
+   * The cooldown of a held raise is over: it goes now if its episode is still open (the
+   * condition lasted), else it is forgotten.
+   */
+  #releaseHeld(rule: Rule, device: DeviceContext, now: number): void {
+    const held = this.#cooldowns.held(rule.id, device.deviceId);
+    if (!held || now < held.releaseAt) return;
+    const state = this.#o.states.get(rule.id, device.deviceId) as { openEpisode?: number | null } | undefined;
+    const stillOpen = state?.openEpisode === held.episode;
+    const apply = this.#o.db.transaction(() => {
+      if (stillOpen) this.#o.outbox.enqueue([held.alert], now);
+      return this.#cooldowns.drop(rule.id, device.deviceId);
+    })();
+    apply();
+    if (stillOpen) {
+      this.#o.logger.info({ alert: held.alert.id, rule: rule.id, device: device.deviceId }, `${held.alert.summary} (sent after its cooldown: it still holds)`);
+      this.#o.outbox.notify();
+    }
   }
 
   /** Keeps one clock timer, at the earliest wake-up. */
@@ -266,9 +292,14 @@ export class RuleEngine {
       const rule = device && this.#book.ruleFor(device.householdId, ruleId);
       if (!device || !rule) continue;
       const ctx = { device, gateway: this.#gateway, household: this.#book.household(device.householdId) };
-      const step = kindOf(rule).evaluate(rule, this.#o.states.get(ruleId, deviceId), { type: 'tick', at: now }, ctx);
-      if (!step) continue;
       try {
+        this.#releaseHeld(rule, device, now);
+        const step = kindOf(rule).evaluate(rule, this.#o.states.get(ruleId, deviceId), { type: 'tick', at: now }, ctx);
+        if (!step) {
+          const releaseAt = this.#cooldowns.held(ruleId, deviceId)?.releaseAt;
+          if (releaseAt !== undefined) this.#wakes.set(key, releaseAt);
+          continue;
+        }
         this.#apply([{ rule, step, target: device }], now);
       } catch (err) {
         this.#o.logger.error({ err, rule: ruleId, device: deviceId }, 'cannot commit an alert; trying again in a second');

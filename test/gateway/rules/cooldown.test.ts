@@ -21,14 +21,39 @@ describe('cooldown after a clear', () => {
     h.close();
   });
 
-  test('the last clear is remembered across a restart', () => {
+  test('a raise held by the cooldown goes out when the cooldown ends if its condition still holds', async () => {
+    const band = { deviceId: 'band-1', householdId: 'hh-101', heartbeatMs: 5 * MINUTE };
+    const h = ruleHarness(tempDir(), { rules: DEFAULT_RULES.map((r) => (r.id === 'heart-rate' ? { ...r, cooldown: '30m' } : r)), devices: [band] });
+    // 42 bpm for 6 min, 72 for a while, then 38 bpm from minute 16 on, for hours.
+    for (let m = 0; m <= 120; m++) {
+      await h.clock.advanceTo(T0 + m * MINUTE);
+      const hr = m <= 6 ? 42 : m < 16 ? 72 : 38;
+      h.engine.process({ deviceId: 'band-1', at: h.clock.now(), metrics: { heart_rate_bpm: hr } }, band);
+    }
+    const sent = h.outbox.peek(10).map(({ alert: a }) => [a.rule, a.kind, (Date.parse(a.at) - T0) / MINUTE]);
+    // raise at 5, clear at 7; the second raise (at 21) is held until 7 + 30 = 37, then sent.
+    expect(sent).toEqual([
+      ['heart-rate', 'raise', 5],
+      ['heart-rate', 'clear', 7],
+      ['heart-rate', 'raise', 21],
+    ]);
+    h.close();
+  });
+
+  test('a held raise survives a restart; its clear is not sent if the raise never was', () => {
     const dir = tempDir();
     let h = ruleHarness(dir, { rules });
-    h.engine.process({ deviceId: 'wm-101', at: T0, metrics: { battery_pct: 10 } }, WATER_METER);
-    h.engine.process({ deviceId: 'wm-101', at: T0 + MINUTE, metrics: { battery_pct: 30 } }, WATER_METER);
+    const battery = (at: number, pct: number) => h.engine.process({ deviceId: 'wm-101', at, metrics: { battery_pct: pct } }, WATER_METER);
+    battery(T0, 10); // raise
+    battery(T0 + MINUTE, 30); // clear
+    battery(T0 + 2 * MINUTE, 10); // raise held until T0 + 61 min
     h.close();
-    h = ruleHarness(dir, { rules, startedAt: T0 + 2 * MINUTE });
-    expect(h.engine.process({ deviceId: 'wm-101', at: T0 + 3 * MINUTE, metrics: { battery_pct: 10 } }, WATER_METER)).toEqual([]);
+    h = ruleHarness(dir, { rules, startedAt: T0 + 3 * MINUTE });
+    battery(T0 + 4 * MINUTE, 30); // its clear: not sent either
+    expect(h.outbox.peek(10).map(({ alert: a }) => [a.kind, (Date.parse(a.at) - T0) / MINUTE])).toEqual([
+      ['raise', 0],
+      ['clear', 1],
+    ]);
     h.close();
   });
 
