@@ -135,21 +135,37 @@ export class RuleEngine {
   replaceRules(book: RuleBook): void {
     let kept = 0;
     let restarted = 0;
+    const now = this.#o.clock.now();
+    const fingerprints = new WeakMap<Rule, string>();
+    const fingerprint = (rule: Rule): string => {
+      let f = fingerprints.get(rule);
+      if (f === undefined) fingerprints.set(rule, (f = JSON.stringify(rule)));
+      return f;
+    };
     for (const device of [...this.#devices.values(), ...this.#households.values()]) {
-      const before = new Map(this.#book.rulesFor(device.householdId).map((r) => [r.id, JSON.stringify(r)]));
-      const after = new Map(book.rulesFor(device.householdId).map((r) => [r.id, JSON.stringify(r)]));
-      for (const [id, definition] of before) {
-        if (this.#o.states.get(id, device.deviceId) === undefined) continue;
-        if (after.get(id) === definition) {
+      for (const before of this.#book.rulesFor(device.householdId)) {
+        const state = this.#o.states.get(before.id, device.deviceId);
+        if (state === undefined) continue;
+        const after = book.ruleFor(device.householdId, before.id);
+        const key = keyOf(before.id, device.deviceId);
+        if (after && (after === before || fingerprint(after) === fingerprint(before))) {
           kept++;
           continue;
         }
+        // A changed rule keeps what its state saw, where that is not derived from the rule's
+        // figures; it is looked at again now (a meter already silent is still reported).
+        if (after && after.kind === before.kind && kindOf(after).stateOutlivesChanges && kindOf(after).stateSchema.safeParse(state).success) {
+          kept++;
+          this.#wakes.set(key, now);
+          continue;
+        }
         restarted++;
-        this.#o.states.delete(id, device.deviceId);
-        this.#wakes.set(keyOf(id, device.deviceId), undefined);
+        this.#o.states.delete(before.id, device.deviceId);
+        this.#wakes.set(key, undefined);
       }
     }
     this.#book = book;
+    this.#arm();
     this.#o.logger.info({ kept, restarted }, 'rules replaced (kept and restarted: states of a rule for a device)');
   }
 

@@ -125,6 +125,14 @@ function hhmm(at: number, timeZone: string): string {
   return `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
 }
 
+/** Fences by household, built once per rule object: a city's rule may hold thousands. */
+const fenceIndex = new WeakMap<GeofenceRule, Map<string, GeofenceRule['fences'][number]>>();
+function fenceOf(rule: GeofenceRule, householdId: string): GeofenceRule['fences'][number] | undefined {
+  let index = fenceIndex.get(rule);
+  if (!index) fenceIndex.set(rule, (index = new Map(rule.fences.map((f) => [f.householdId, f]))));
+  return index.get(householdId);
+}
+
 export const evaluateGeofence: Evaluate<GeofenceRule, GeofenceState> = (
   rule,
   prev,
@@ -133,12 +141,12 @@ export const evaluateGeofence: Evaluate<GeofenceRule, GeofenceState> = (
 ): Step<GeofenceState> | undefined => {
   // Leaving is always announced by a fix: no timers.
   if (input.type === 'tick') return undefined;
-  const fence = rule.fences.find((f) => f.householdId === device.householdId);
-  if (!fence) return undefined;
   const { reading } = input;
   const lat = reading.metrics.latitude_deg;
   const lon = reading.metrics.longitude_deg;
   if (lat === undefined || lon === undefined) return undefined;
+  const fence = fenceOf(rule, device.householdId);
+  if (!fence) return undefined;
 
   const state = prev ?? EMPTY;
   const invalid = invalidFix(lat, lon);

@@ -29,6 +29,11 @@ interface Kind<R, S> {
   shift: (state: S, deltaMs: number) => S;
   /** 'household': one state per household, fed by all its devices (the welfare check). @default device */
   scope?: 'household';
+  /**
+   * The state records only what happened (last seen, last change, history), not anything derived
+   * from the rule's figures, so it stays valid when the rule changes. @default false
+   */
+  stateOutlivesChanges?: boolean;
 }
 
 type Kinds = { [K in Rule['kind']]: Kind<Rule, unknown> };
@@ -38,22 +43,22 @@ function kind<R, S>(
   evaluate: Evaluate<R, S>,
   stateSchema: z.ZodType<S>,
   shift: (state: S, deltaMs: number) => S,
-  scope?: 'household',
+  options: { scope?: 'household'; stateOutlivesChanges?: boolean } = {},
 ): Kind<Rule, unknown> {
-  return { evaluate, stateSchema, shift, scope } as unknown as Kind<Rule, unknown>;
+  return { evaluate, stateSchema, shift, ...options } as unknown as Kind<Rule, unknown>;
 }
 
 /** One evaluator per condition kind. */
 export const RULE_KINDS: Kinds = {
   'counter-idle': kind(evaluateCounterIdle, counterIdleStateSchema, shiftCounterIdle),
-  'no-change': kind(evaluateNoChange, noChangeStateSchema, shiftNoChange),
-  range: kind(evaluateRange, rangeStateSchema, shiftRange),
-  event: kind(evaluateEvent, eventStateSchema, shiftEvent),
-  'device-silent': kind(evaluateDeviceSilent, deviceSilentStateSchema, shiftDeviceSilent),
+  'no-change': kind(evaluateNoChange, noChangeStateSchema, shiftNoChange, { stateOutlivesChanges: true }),
+  range: kind(evaluateRange, rangeStateSchema, shiftRange, { stateOutlivesChanges: true }),
+  event: kind(evaluateEvent, eventStateSchema, shiftEvent, { stateOutlivesChanges: true }),
+  'device-silent': kind(evaluateDeviceSilent, deviceSilentStateSchema, shiftDeviceSilent, { stateOutlivesChanges: true }),
   geofence: kind(evaluateGeofence, geofenceStateSchema, shiftGeofence),
   'night-noise': kind(evaluateNightNoise, nightNoiseStateSchema, shiftNightNoise),
-  'daily-baseline': kind(evaluateDailyBaseline, dailyBaselineStateSchema, shiftDailyBaseline),
-  welfare: kind(evaluateWelfare, welfareStateSchema, (s: WelfareState, d) => shiftWelfare(s, d, shiftCounterIdle, shiftNoChange), 'household'),
+  'daily-baseline': kind(evaluateDailyBaseline, dailyBaselineStateSchema, shiftDailyBaseline, { stateOutlivesChanges: true }),
+  welfare: kind(evaluateWelfare, welfareStateSchema, (s: WelfareState, d) => shiftWelfare(s, d, shiftCounterIdle, shiftNoChange), { scope: 'household' }),
 };
 
 export function kindOf(rule: Rule): Kind<Rule, unknown> {

@@ -68,9 +68,15 @@ export function resolveRuleBook(
   tagOverrides.forEach((t, j) => unknownRules(t.rules, ['tagOverrides', j, 'rules']));
   households.forEach((h, i) => unknownRules(h.rules, ['households', i, 'rules']));
 
+  let defaults: Rule[] = [];
   const resolve = (household: Household | undefined, index: number): Rule[] =>
     ruleInputs.flatMap((base, r) => {
       const id = String(base.id);
+      // No override for this household: share the catalogue's parsed rule (a city-wide rule with
+      // thousands of fences is not copied for every household).
+      const touched = household !== undefined && (household.rules[id] !== undefined || tagOverrides.some((t) => t.rules[id] !== undefined && t.tags.every((tag) => household.tags.includes(tag))));
+      const shared = household !== undefined && !touched ? defaults.find((d) => d.id === id) : undefined;
+      if (shared) return [shared];
       const merged: RawRule = { ...base };
       const origin = new Map<string, Array<string | number>>(Object.keys(base).map((k) => [k, ['rules', r]]));
       const apply = (fields: Record<string, unknown> | undefined, at: Array<string | number>) => {
@@ -97,7 +103,7 @@ export function resolveRuleBook(
       return [];
     });
 
-  const defaults = resolve(undefined, -1);
+  defaults = resolve(undefined, -1);
   const byHousehold = new Map<string, { rules: Rule[]; byId: Map<string, Rule>; context: HouseholdContext }>();
   households.forEach((h, i) => {
     const rules = resolve(h, i);

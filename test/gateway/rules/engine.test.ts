@@ -66,4 +66,14 @@ describe('the rule engine', () => {
     ]);
     h.close();
   });
+
+  test('a meter already silent is still reported after its rule changed at run time', async () => {
+    const h = ruleHarness(tempDir());
+    h.water(T0, 100);
+    await h.clock.advanceTo(T0 + 20 * MINUTE);
+    h.engine.replaceRules(buildRuleBook(DEFAULT_RULES.map((r) => (r.id === 'device-silent' ? { ...r, grade: 'P3' as const } : r))));
+    await h.clock.advanceTo(T0 + HOUR);
+    expect(pending(h).map((a) => [a.rule, a.grade, Date.parse(a.at)])).toEqual([['device-silent', 'P3', T0 + 30 * MINUTE + 1]]);
+    h.close();
+  });
 });
