@@ -16,6 +16,8 @@ const demoArgsSchema = z.object({
   households: z.coerce.number().int().min(2).max(200),
 });
 
+const plural = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
 export async function demoCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
@@ -41,7 +43,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
   });
 
   progress(
-    `${o.days} simulated days in ${((Date.now() - started) / 1000).toFixed(1)} s: ${result.readings} readings, ${result.alerts} alerts delivered, ${result.tickets.length} tickets`,
+    `${o.days} simulated days in ${((Date.now() - started) / 1000).toFixed(1)} s: ${result.readings} readings, ${plural(result.alerts, 'alert')} delivered, ${plural(result.tickets.length, 'ticket')}`,
   );
   if (o.json) {
     for (const t of result.tickets) {
