@@ -1,5 +1,5 @@
 import type { DeviceEvent, Metric } from './metrics.js';
-import type { Profile } from './schema.js';
+import type { MqttJsonProfile } from './schema.js';
 
 export type DecodeResult =
   | { ok: true; metrics: Partial<Record<Metric, number>>; events: DeviceEvent[] }
@@ -18,7 +18,7 @@ function valueAt(root: unknown, path: string): unknown {
  * Decodes one MQTT JSON payload with a profile. Never throws: a device's bad frame is the
  * device's fault, so it comes back as a reason to log and count, never as an exception.
  */
-export function decodeJsonPayload(profile: Profile, payload: Uint8Array): DecodeResult {
+export function decodeJsonPayload(profile: MqttJsonProfile, payload: Uint8Array): DecodeResult {
   let body: unknown;
   try {
     body = JSON.parse(Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8'));

@@ -2,12 +2,22 @@ import { parseOrThrow } from '../lib/validation.js';
 import { aqaraMccgq11lm } from './aqara/mccgq11lm.js';
 import { mqttWaterFlow } from './generic/mqtt-water-flow.js';
 import { mqttWristband } from './generic/mqtt-wristband.js';
+import { rs485Noise } from './generic/rs485-noise.js';
+import { eastronSdm120 } from './eastron/sdm120.js';
 import { profileSchema, type Profile, type ProfileInput } from './schema.js';
 import { tasmotaPulseCounter } from './tasmota/pulse-counter.js';
 import { tuyaTs0215aSos } from './tuya/ts0215a-sos.js';
 
 /** Every profile shipped with gridwatch, as written in its file (validated by `loadProfiles`). */
-export const BUILT_IN_PROFILES: readonly ProfileInput[] = [mqttWaterFlow, tasmotaPulseCounter, aqaraMccgq11lm, tuyaTs0215aSos, mqttWristband];
+export const BUILT_IN_PROFILES: readonly ProfileInput[] = [
+  mqttWaterFlow,
+  tasmotaPulseCounter,
+  aqaraMccgq11lm,
+  tuyaTs0215aSos,
+  mqttWristband,
+  eastronSdm120,
+  rs485Noise,
+];
 
 export type ProfileRegistry = ReadonlyMap<string, Profile>;
 

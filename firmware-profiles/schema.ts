@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { durationSchema } from '../lib/duration.js';
 import { deviceEventSchema, metricSchema } from './metrics.js';
+import { modbusTransportFields } from './modbus-schema.js';
 
 /**
  * One numeric value of a JSON payload, in the words of Home Assistant / ThingsBoard users:
@@ -75,7 +76,6 @@ const profileBase = {
   description: z.string().min(1),
   /** How often the device reports when healthy; a gap over twice this means it was silent. */
   heartbeat: durationSchema,
-  fixtures: z.array(fixtureSchema).min(1, 'every profile proves itself with at least one fixture'),
 };
 
 /** A device publishing one JSON object per message on its own topic. */
@@ -94,6 +94,7 @@ export const mqttJsonProfileSchema = z
     flags: z.array(jsonFlagSchema).default([]),
     /** Events. @default none */
     events: z.array(jsonEventSchema).default([]),
+    fixtures: z.array(fixtureSchema).min(1, 'every profile proves itself with at least one fixture'),
   })
   .strict()
   .superRefine((p, ctx) => {
@@ -109,7 +110,22 @@ export const mqttJsonProfileSchema = z
     p.flags.forEach((f, i) => check(f.metric, ['flags', i, 'metric']));
   });
 
-/** Transports are a discriminated union so Modbus register maps and serial protocols join later. */
-export const profileSchema = mqttJsonProfileSchema;
+export type MqttJsonProfile = z.output<typeof mqttJsonProfileSchema>;
+
+/** A Modbus RTU/TCP device described by its register map. */
+export const modbusProfileSchema = z
+  .object({ ...profileBase, ...modbusTransportFields })
+  .strict()
+  .superRefine((p, ctx) => {
+    const seen = new Set<string>();
+    p.points.forEach((point, i) => {
+      if (seen.has(point.metric)) ctx.addIssue({ code: 'custom', path: ['points', i, 'metric'], message: `${point.metric} is mapped twice` });
+      seen.add(point.metric);
+    });
+  });
+export type ModbusProfile = z.output<typeof modbusProfileSchema>;
+
+/** One schema, a discriminated union on the transport. */
+export const profileSchema = z.discriminatedUnion('transport', [mqttJsonProfileSchema, modbusProfileSchema]);
 export type ProfileInput = z.input<typeof profileSchema>;
 export type Profile = z.output<typeof profileSchema>;

@@ -1,11 +1,11 @@
 import type { DeviceEvent, Metric } from '../firmware-profiles/metrics.js';
-import type { Profile } from '../firmware-profiles/schema.js';
+import type { MqttJsonProfile } from '../firmware-profiles/schema.js';
 
 /**
  * The inverse of the gateway's decoder: builds the payload a device of this profile sends, so a
  * simulator is driven by the same profile the gateway decodes with.
  */
-export function encodeJsonPayload(profile: Profile, metrics: Partial<Record<Metric, number>>, events: readonly DeviceEvent[] = []): string {
+export function encodeJsonPayload(profile: MqttJsonProfile, metrics: Partial<Record<Metric, number>>, events: readonly DeviceEvent[] = []): string {
   const body: Record<string, unknown> = {};
   const put = (path: string, value: unknown) => {
     const keys = path.split('.');

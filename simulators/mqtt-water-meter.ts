@@ -1,7 +1,7 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Clock, TimerHandle } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
-import type { Profile } from '../firmware-profiles/schema.js';
+import type { MqttJsonProfile } from '../firmware-profiles/schema.js';
 import { encodeJsonPayload } from './encode-json.js';
 import type { WaterRoutine } from './water-routine.js';
 
@@ -9,7 +9,7 @@ export interface SimulatedWaterMeterOptions {
   deviceId: string;
   /** Name in the topic, when not the device id. */
   topicName?: string;
-  profile: Profile;
+  profile: MqttJsonProfile;
   routine: WaterRoutine;
   /** mqtt://host:port of the gateway's broker. */
   brokerUrl: string;

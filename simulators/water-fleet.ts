@@ -22,6 +22,7 @@ export async function startWaterFleet(
   const meters = config.meters.map((m, i) => {
     const profile = profiles.get(m.profile);
     if (!profile) throw new InputError(`meters[${i}].profile: unknown profile "${m.profile}"`);
+    if (profile.transport !== 'mqtt-json') throw new InputError(`meters[${i}].profile: ${m.profile} is not an MQTT device`);
     return new SimulatedWaterMeter({
       deviceId: m.deviceId,
       topicName: m.topicName,

@@ -1,12 +1,12 @@
 import { InputError } from '../../lib/validation.js';
 import type { ProfileRegistry } from '../../firmware-profiles/index.js';
-import type { Profile } from '../../firmware-profiles/schema.js';
+import type { MqttJsonProfile } from '../../firmware-profiles/schema.js';
 import type { DeviceConfig } from '../config.js';
 import type { DeviceContext } from '../rules/evaluator.js';
 
 export interface MqttDevice {
   context: DeviceContext;
-  profile: Profile;
+  profile: MqttJsonProfile;
   topic: string;
 }
 
@@ -20,6 +20,9 @@ export function mqttDevicesByTopic(devices: readonly DeviceConfig[], profiles: P
     const profile = profiles.get(d.profile);
     if (!profile) {
       throw new InputError(`devices[${i}].profile: unknown profile "${d.profile}"; known: ${[...profiles.keys()].join(', ')}`);
+    }
+    if (profile.transport !== 'mqtt-json') {
+      throw new InputError(`devices[${i}].profile: ${d.profile} is a ${profile.transport} device; the gateway reads MQTT devices only so far`);
     }
     const topic = profile.topic.replace('{device}', d.topicName ?? d.id);
     const other = byTopic.get(topic);
