@@ -22,6 +22,39 @@ export const deviceConfigSchema = z
   .strict();
 export type DeviceConfig = z.infer<typeof deviceConfigSchema>;
 
+/** A Modbus device on a bus: its profile says how to read it. */
+export const modbusDeviceConfigSchema = z
+  .object({
+    id: deviceConfigSchema.shape.id,
+    householdId: idSchema,
+    profile: z.string().min(1),
+    /** @default the profile's unitId */
+    unitId: z.number().int().min(1).max(247).optional(),
+  })
+  .strict();
+
+export const modbusBusConfigSchema = z
+  .object({
+    id: idSchema,
+    /** A Modbus TCP gateway (or device). */
+    tcp: z.object({ host: z.string().min(1), port: z.number().int().min(1).max(65535).default(502) }).strict().optional(),
+    /** An RS-485 line on a serial port; settings default to the devices' profiles. */
+    rtu: z
+      .object({
+        path: z.string().min(1),
+        baudRate: z.number().int().positive().optional(),
+        parity: z.enum(['none', 'even', 'odd']).optional(),
+        dataBits: z.union([z.literal(7), z.literal(8)]).optional(),
+        stopBits: z.union([z.literal(1), z.literal(2)]).optional(),
+      })
+      .strict()
+      .optional(),
+    devices: z.array(modbusDeviceConfigSchema).min(1, 'list the devices on this bus'),
+  })
+  .strict()
+  .refine((b) => (b.tcp === undefined) !== (b.rtu === undefined), { message: 'give either tcp or rtu', path: ['tcp'] });
+export type ModbusBusConfig = z.infer<typeof modbusBusConfigSchema>;
+
 export const gatewayConfigSchema = z
   .object({
     gatewayId: idSchema,
@@ -55,7 +88,10 @@ export const gatewayConfigSchema = z
         requestTimeout: durationSchema.default(10_000),
       })
       .strict(),
-    devices: z.array(deviceConfigSchema).min(1, 'list at least one device'),
+    /** MQTT devices. */
+    devices: z.array(deviceConfigSchema).default([]),
+    /** Modbus lines and the devices on them. @default none */
+    modbus: z.object({ buses: z.array(modbusBusConfigSchema).default([]) }).strict().default({ buses: [] }),
     /**
      * The rules, as data (each checked against its kind's schema, with overrides applied per
      * household at start). @default the catalogue in gateway/rules/defaults.ts
@@ -68,11 +104,25 @@ export const gatewayConfigSchema = z
   })
   .strict()
   .superRefine((config, ctx) => {
-    const ids = new Map<string, number>();
-    config.devices.forEach((d, i) => {
-      const first = ids.get(d.id);
-      if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['devices', i, 'id'], message: `${d.id} is already devices[${first}]` });
-      else ids.set(d.id, i);
+    if (config.devices.length === 0 && config.modbus.buses.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['devices'], message: 'list at least one device' });
+    }
+    const ids = new Map<string, string>();
+    const claim = (id: string, where: Array<string | number>) => {
+      const first = ids.get(id);
+      if (first !== undefined) ctx.addIssue({ code: 'custom', path: [...where, 'id'], message: `${id} is already ${first}` });
+      else ids.set(id, where.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('').slice(1));
+    };
+    config.devices.forEach((d, i) => claim(d.id, ['devices', i]));
+    config.modbus.buses.forEach((bus, b) => {
+      const units = new Map<number, number>();
+      bus.devices.forEach((d, i) => {
+        claim(d.id, ['modbus', 'buses', b, 'devices', i]);
+        if (d.unitId === undefined) return;
+        const other = units.get(d.unitId);
+        if (other !== undefined) ctx.addIssue({ code: 'custom', path: ['modbus', 'buses', b, 'devices', i, 'unitId'], message: `unit ${d.unitId} is already devices[${other}] on this bus` });
+        else units.set(d.unitId, i);
+      });
     });
     const ruleIds = new Set<unknown>();
     config.rules.forEach((r, i) => {

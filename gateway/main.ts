@@ -5,6 +5,8 @@ import { loadProfiles, type ProfileRegistry } from '../firmware-profiles/index.j
 import type { GatewayConfig } from './config.js';
 import { openGatewayDatabase } from './database.js';
 import { startMqttBroker } from './drivers/mqtt-broker.js';
+import { modbusFromConfig } from './drivers/modbus-devices.js';
+import { ModbusPoller, type DeviceHealth } from './drivers/modbus-poller.js';
 import { mqttDevicesByTopic } from './drivers/mqtt-devices.js';
 import { MqttIngest, type MqttIngestCounters } from './drivers/mqtt-ingest.js';
 import { Outbox } from './outbox.js';
@@ -26,6 +28,7 @@ export interface GatewayDeps {
 export interface GatewayStatus {
   gatewayId: string;
   mqtt: MqttIngestCounters;
+  modbus: DeviceHealth[];
   outbox: { pending: number; rejected: number };
   uplink: UplinkStatus;
 }
@@ -49,7 +52,10 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   const { clock, logger } = deps;
   const token = config.cloud.token ?? process.env.GRIDWATCH_GATEWAY_TOKEN;
   if (!token) throw new InputError('cloud.token: no gateway token; set it in the config or in GRIDWATCH_GATEWAY_TOKEN');
-  const devices = mqttDevicesByTopic(config.devices, deps.profiles ?? loadProfiles());
+  const profiles = deps.profiles ?? loadProfiles();
+  const devices = mqttDevicesByTopic(config.devices, profiles);
+  const modbusLines = modbusFromConfig(config.modbus.buses, profiles, logger.child({ component: 'modbus' }));
+  const modbusDevices = modbusLines.flatMap((l) => l.devices);
 
   const db = openGatewayDatabase(config.dataDir);
   const outbox = new Outbox(db);
@@ -61,7 +67,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   const engine = new RuleEngine({
     gatewayId: config.gatewayId,
     book: buildRuleBook(config.rules, config.households, config.tagOverrides),
-    devices: [...devices.values()].map((d) => d.context),
+    devices: [...[...devices.values()].map((d) => d.context), ...modbusDevices.map((d) => d.context)],
     clock,
     timeZone: config.timeZone,
     db,
@@ -110,6 +116,11 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   });
   uplink.start();
 
+  const pollers = modbusLines.flatMap(({ bus, devices: onBus }) =>
+    onBus.map((device) => new ModbusPoller(device, bus, engine, clock, logger.child({ component: 'modbus' }))),
+  );
+  for (const poller of pollers) poller.start();
+
   // Housekeeping in wall time (not the injected clock): how much state a crash may lose.
   const flush = () => {
     try {
@@ -126,7 +137,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   flushTimer.unref();
 
   logger.info(
-    { gatewayId: config.gatewayId, devices: devices.size, rules: config.rules.map((r) => r.id), households: config.households.length, mqttPort: broker.port, pending: outbox.counts().pending },
+    { gatewayId: config.gatewayId, devices: devices.size + modbusDevices.length, rules: config.rules.map((r) => r.id), households: config.households.length, mqttPort: broker.port, pending: outbox.counts().pending },
     'gateway started',
   );
 
@@ -135,10 +146,12 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     outbox,
     uplink,
     replaceRules: (next) => engine.replaceRules(buildRuleBook(next.rules, next.households, next.tagOverrides)),
-    status: () => ({ gatewayId: config.gatewayId, mqtt: { ...ingest.counters }, outbox: outbox.counts(), uplink: uplink.status() }),
+    status: () => ({ gatewayId: config.gatewayId, mqtt: { ...ingest.counters }, modbus: pollers.map((p) => p.health()), outbox: outbox.counts(), uplink: uplink.status() }),
     async close() {
       clearInterval(flushTimer);
       await broker.close();
+      await Promise.all(pollers.map((p) => p.stop()));
+      await Promise.all(modbusLines.map((l) => l.bus.close()));
       watch.stop();
       engine.stop();
       flush();

@@ -56,9 +56,10 @@ export class ModbusPoller {
     this.#plan = planModbusReads(device.profile.points);
   }
 
+  /** Polls at once, then on the interval's grid. */
   start(): void {
     this.#nextAt = this.clock.now();
-    this.#schedule();
+    this.#armAt(this.#nextAt);
   }
 
   async stop(): Promise<void> {
@@ -125,12 +126,12 @@ export class ModbusPoller {
   }
 
   /** Polls fall on a fixed grid; a poll still running when the next is due is not doubled. */
-  #schedule(): void {
-    const now = this.clock.now();
-    do this.#nextAt += this.device.profile.pollInterval;
-    while (this.#nextAt <= now);
+  #armAt(at: number): void {
     this.#timer = this.clock.setTimeout(async () => {
-      this.#schedule();
+      const now = this.clock.now();
+      do this.#nextAt += this.device.profile.pollInterval;
+      while (this.#nextAt <= now);
+      this.#armAt(this.#nextAt);
       if (this.#polling) return;
       this.#polling = this.pollOnce()
         .catch((err: unknown) => this.logger.error({ err, device: this.device.context.deviceId }, 'modbus poll crashed'))
@@ -138,6 +139,6 @@ export class ModbusPoller {
           this.#polling = null;
         });
       await this.#polling;
-    }, this.#nextAt - now);
+    }, at - this.clock.now());
   }
 }

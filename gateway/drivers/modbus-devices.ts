@@ -1,0 +1,42 @@
+import type { Logger } from '../../lib/log.js';
+import { InputError } from '../../lib/validation.js';
+import type { ProfileRegistry } from '../../firmware-profiles/index.js';
+import type { ModbusBusConfig } from '../config.js';
+import { ModbusBus, type BusConnection } from './modbus-bus.js';
+import type { ModbusDevice } from './modbus-poller.js';
+
+/**
+ * The Modbus lines of a config and the devices on them, resolved against the profiles. Errors
+ * name the place in the config: modbus.buses[0].devices[2].profile.
+ */
+export function modbusFromConfig(buses: readonly ModbusBusConfig[], profiles: ProfileRegistry, logger: Logger): Array<{ bus: ModbusBus; devices: ModbusDevice[] }> {
+  return buses.map((config, b) => {
+    const where = `modbus.buses[${b}]`;
+    const devices = config.devices.map((d, i): ModbusDevice => {
+      const profile = profiles.get(d.profile);
+      if (!profile) throw new InputError(`${where}.devices[${i}].profile: unknown profile "${d.profile}"`);
+      if (profile.transport !== 'modbus') throw new InputError(`${where}.devices[${i}].profile: ${d.profile} is not a Modbus device`);
+      return { context: { deviceId: d.id, householdId: d.householdId, heartbeatMs: profile.heartbeat }, profile, unitId: d.unitId ?? profile.unitId };
+    });
+    const units = new Set<number>();
+    devices.forEach((d, i) => {
+      if (units.has(d.unitId)) throw new InputError(`${where}.devices[${i}].unitId: unit ${d.unitId} (the profile's default) is already taken on this bus; give each device its own unitId`);
+      units.add(d.unitId);
+    });
+    return { bus: new ModbusBus(config.id, connectionOf(config, devices, where), logger), devices };
+  });
+}
+
+function connectionOf(config: ModbusBusConfig, devices: ModbusDevice[], where: string): BusConnection {
+  if (config.tcp) return { kind: 'tcp', host: config.tcp.host, port: config.tcp.port };
+  const rtu = config.rtu!;
+  // One line, one setting: the devices' factory settings must agree unless the config says.
+  const pick = <K extends 'baudRate' | 'parity' | 'dataBits' | 'stopBits'>(key: K) => {
+    const given = rtu[key];
+    if (given !== undefined) return given;
+    const values = [...new Set(devices.map((d) => d.profile.serial[key]))];
+    if (values.length > 1) throw new InputError(`${where}.rtu.${key}: the devices' profiles disagree (${values.join(', ')}); set it for the line`);
+    return values[0]!;
+  };
+  return { kind: 'rtu', path: rtu.path, baudRate: pick('baudRate'), parity: pick('parity'), dataBits: pick('dataBits'), stopBits: pick('stopBits') };
+}
