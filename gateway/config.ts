@@ -70,6 +70,21 @@ export const gatewayConfigSchema = z
         port: z.number().int().min(0).max(65535).default(1883),
         /** Larger payloads are refused and the client disconnected. @default 65536 */
         maxPayloadBytes: z.number().int().positive().default(65_536),
+        /**
+         * Client mode: also subscribe to the device topics on an existing broker (e.g. the
+         * Mosquitto of a Zigbee2MQTT installation). The password may come from
+         * GRIDWATCH_UPSTREAM_PASSWORD instead.
+         */
+        upstream: z
+          .object({
+            url: z.string().regex(/^mqtts?:\/\/[^/]+/, 'write an MQTT URL such as mqtt://127.0.0.1:1883'),
+            /** @default gridwatch-<gatewayId> */
+            clientId: z.string().min(1).max(64).optional(),
+            username: z.string().optional(),
+            password: z.string().optional(),
+          })
+          .strict()
+          .optional(),
       })
       .strict()
       .default({ host: '0.0.0.0', port: 1883, maxPayloadBytes: 65_536 }),

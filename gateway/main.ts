@@ -8,6 +8,7 @@ import { startMqttBroker } from './drivers/mqtt-broker.js';
 import { modbusFromConfig } from './drivers/modbus-devices.js';
 import { ModbusPoller, type DeviceHealth } from './drivers/modbus-poller.js';
 import { mqttDevicesByTopic } from './drivers/mqtt-devices.js';
+import { connectUpstream } from './drivers/mqtt-upstream.js';
 import { MqttIngest, type MqttIngestCounters } from './drivers/mqtt-ingest.js';
 import { Outbox } from './outbox.js';
 import { RuleEngine } from './rules/engine.js';
@@ -28,6 +29,8 @@ export interface GatewayDeps {
 export interface GatewayStatus {
   gatewayId: string;
   mqtt: MqttIngestCounters;
+  /** Client mode: whether the upstream broker is connected; null when not configured. */
+  upstream: { connected: boolean } | null;
   modbus: DeviceHealth[];
   outbox: { pending: number; rejected: number };
   uplink: UplinkStatus;
@@ -103,6 +106,19 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     onFrame: (topic, payload, clientId) => ingest.handle(topic, payload, clientId),
   });
 
+  const upstreamConfig = config.mqtt.upstream;
+  const upstream =
+    upstreamConfig &&
+    connectUpstream({
+      url: upstreamConfig.url,
+      clientId: upstreamConfig.clientId ?? `gridwatch-${config.gatewayId}`,
+      username: upstreamConfig.username,
+      password: upstreamConfig.password ?? process.env.GRIDWATCH_UPSTREAM_PASSWORD,
+      topics: [...devices.keys()],
+      onFrame: (topic, payload) => ingest.handle(topic, payload, 'upstream'),
+      logger: logger.child({ component: 'mqtt-upstream' }),
+    });
+
   const uplink = new Uplink({
     outbox,
     cloudUrl: config.cloud.url,
@@ -146,10 +162,11 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     outbox,
     uplink,
     replaceRules: (next) => engine.replaceRules(buildRuleBook(next.rules, next.households, next.tagOverrides)),
-    status: () => ({ gatewayId: config.gatewayId, mqtt: { ...ingest.counters }, modbus: pollers.map((p) => p.health()), outbox: outbox.counts(), uplink: uplink.status() }),
+    status: () => ({ gatewayId: config.gatewayId, mqtt: { ...ingest.counters }, upstream: upstream ? { connected: upstream.connected() } : null, modbus: pollers.map((p) => p.health()), outbox: outbox.counts(), uplink: uplink.status() }),
     async close() {
       clearInterval(flushTimer);
       await broker.close();
+      await upstream?.close();
       await Promise.all(pollers.map((p) => p.stop()));
       await Promise.all(modbusLines.map((l) => l.bus.close()));
       watch.stop();
