@@ -1,12 +1,10 @@
 import { z } from 'zod';
 import { idSchema } from '../lib/ids.js';
+import { sha256HexSchema } from '../lib/tokens.js';
 import { loadConfigFile } from '../lib/config-file.js';
 import { isPostgresUrl } from './db/connect.js';
 
-const tokenSha256Schema = z
-  .string()
-  .regex(/^[0-9a-fA-F]{64}$/, 'the SHA-256 of the token as 64 hex digits (never the token itself)')
-  .transform((hex) => hex.toLowerCase());
+const tokenSha256Schema = sha256HexSchema;
 
 /**
  * cloud.yaml. Also accepts objects built in code (the demo, tests): everything but the token

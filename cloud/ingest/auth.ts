@@ -1,20 +1,7 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 
-/**
- * Bearer tokens. The configuration holds only SHA-256 digests, so a leaked config file or backup
- * does not let anyone post alerts. Tokens are 32 random bytes, so a plain (unsalted) hash is enough.
- */
-
-/** The lower-case hex SHA-256 of a token, as written in config (`tokenSha256`). */
-export function hashToken(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
-}
-
-/** A new token for a gateway or reader: hand `token` to it, put `sha256` in the cloud config. */
-export function generateToken(): { token: string; sha256: string } {
-  const token = randomBytes(32).toString('base64url');
-  return { token, sha256: hashToken(token) };
-}
+/** Bearer tokens; the config holds only their SHA-256 (lib/tokens.ts). */
+export { generateToken, hashToken } from '../../lib/tokens.js';
 
 /** The token of an `Authorization: Bearer <token>` header; null when absent or another scheme. */
 export function parseBearer(header: string | undefined): string | null {

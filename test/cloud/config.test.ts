@@ -54,7 +54,7 @@ describe('loadCloudConfig', () => {
     expect(error).toBeInstanceOf(InputError);
     const message = (error as InputError).message;
     expect(message).toContain(`${file}: http.port:`);
-    expect(message).toContain(`${file}: gateways[0].tokenSha256: the SHA-256 of the token`);
+    expect(message).toContain(`${file}: gateways[0].tokenSha256: the SHA-256 of the secret`);
     expect(message).toContain(`${file}: readers[0]:`);
     expect((error as InputError).issues.map((i) => i.path)).toEqual(['http.port', 'gateways[0].tokenSha256', 'readers[0]']);
   });
