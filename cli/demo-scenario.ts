@@ -61,13 +61,20 @@ export async function runDemoScenario(o: DemoOptions): Promise<DemoResult> {
     closers.unshift(() => cloud.close());
 
     const households = Array.from({ length: o.households }, (_, i) => i + 1);
+    // Each meter logs in to the gateway's broker with its own password, as installed meters do.
+    const meterSecrets = new Map(households.map((n) => [n, generateToken()]));
     const gateway = await startGateway(
       gatewayConfigSchema.parse({
         gatewayId: 'gw-demo',
         dataDir: join(dir, 'gateway'),
         mqtt: { host: '127.0.0.1', port: 0 },
         cloud: { url: cloud.url, token: gatewayToken.token },
-        devices: households.map((n) => ({ id: `wm-${100 + n}`, householdId: householdId(n), profile: 'generic/mqtt-water-flow' })),
+        devices: households.map((n) => ({
+          id: `wm-${100 + n}`,
+          householdId: householdId(n),
+          profile: 'generic/mqtt-water-flow',
+          mqttPasswordSha256: meterSecrets.get(n)!.sha256,
+        })),
       }),
       { clock, logger: o.logger.child({ component: 'gateway' }) },
     );
@@ -81,6 +88,7 @@ export async function runDemoScenario(o: DemoOptions): Promise<DemoResult> {
           deviceId: `wm-${100 + n}`,
           seed: 100 + n,
           initialVolumeL: 1_000 * n,
+          password: meterSecrets.get(n)!.token,
           ...(n === o.stoppingHousehold ? { stopsAt: new Date(stopsAt).toISOString() } : {}),
         })),
       }),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { durationSchema } from '../lib/duration.js';
 import { idSchema } from '../lib/ids.js';
+import { sha256HexSchema } from '../lib/tokens.js';
 import { DEFAULT_TIME_ZONE, timeZoneSchema } from '../lib/local-time.js';
 import { loadConfigFile } from '../lib/config-file.js';
 import { DEFAULT_RULES, DEFAULT_TAG_OVERRIDES } from './rules/defaults.js';
@@ -13,6 +14,10 @@ export const deviceConfigSchema = z
     householdId: idSchema,
     /** A firmware profile id, `<vendor>/<model>`. */
     profile: z.string().min(1),
+    /** Its MQTT login, when it connects to the gateway's broker itself. @default the device id */
+    mqttUsername: z.string().min(1).max(64).optional(),
+    /** SHA-256 of its MQTT password (gridwatch token makes one). */
+    mqttPasswordSha256: sha256HexSchema.optional(),
     /** Name the device uses in its topic, when it is not the device id (e.g. a Tasmota topic). */
     topicName: z
       .string()
@@ -71,6 +76,23 @@ export const gatewayConfigSchema = z
         /** Larger payloads are refused and the client disconnected. @default 65536 */
         maxPayloadBytes: z.number().int().positive().default(65_536),
         /**
+         * Let clients without credentials publish to device topics. Only for a closed network:
+         * anyone who can reach the port could then forge a meter's readings. @default false
+         */
+        allowAnonymous: z.boolean().default(false),
+        /** Clients that publish for many devices (a Zigbee2MQTT bridge), limited to topic filters. */
+        bridges: z
+          .array(
+            z
+              .object({
+                username: z.string().min(1).max(64),
+                passwordSha256: sha256HexSchema,
+                topics: z.array(z.string().min(1).refine((t) => !t.startsWith('$') && t !== '#', 'not # or $SYS: give the bridge its own prefix, e.g. "zigbee2mqtt/#"')).min(1),
+              })
+              .strict(),
+          )
+          .default([]),
+        /**
          * Client mode: also subscribe to the device topics on an existing broker (e.g. the
          * Mosquitto of a Zigbee2MQTT installation). The password may come from
          * GRIDWATCH_UPSTREAM_PASSWORD instead.
@@ -87,7 +109,7 @@ export const gatewayConfigSchema = z
           .optional(),
       })
       .strict()
-      .default({ host: '0.0.0.0', port: 1883, maxPayloadBytes: 65_536 }),
+      .default({ host: '0.0.0.0', port: 1883, maxPayloadBytes: 65_536, allowAnonymous: false, bridges: [] }),
     cloud: z
       .object({
         url: z.url({ protocol: /^https?$/ }),

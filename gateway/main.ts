@@ -7,6 +7,7 @@ import { openGatewayDatabase } from './database.js';
 import { startMqttBroker } from './drivers/mqtt-broker.js';
 import { modbusFromConfig } from './drivers/modbus-devices.js';
 import { ModbusPoller, type DeviceHealth } from './drivers/modbus-poller.js';
+import { MqttAcl } from './drivers/mqtt-acl.js';
 import { mqttDevicesByTopic } from './drivers/mqtt-devices.js';
 import { connectUpstream } from './drivers/mqtt-upstream.js';
 import { MqttIngest, type MqttIngestCounters } from './drivers/mqtt-ingest.js';
@@ -100,10 +101,26 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   watch.start();
 
   const ingest = new MqttIngest(devices, engine, clock, logger.child({ component: 'mqtt' }));
+  const byId = new Map([...devices.values()].map((d) => [d.context.deviceId, d]));
+  const acl = new MqttAcl(
+    {
+      devices: config.devices.flatMap((d) =>
+        d.mqttPasswordSha256 ? [{ device: byId.get(d.id)!, username: d.mqttUsername ?? d.id, passwordSha256: d.mqttPasswordSha256 }] : [],
+      ),
+      bridges: config.mqtt.bridges,
+      allowAnonymous: config.mqtt.allowAnonymous,
+    },
+    devices,
+  );
+  if (config.mqtt.allowAnonymous) logger.warn('MQTT clients without credentials may publish device topics: use this on a closed network only');
   const broker = await startMqttBroker({
-    ...config.mqtt,
+    host: config.mqtt.host,
+    port: config.mqtt.port,
+    maxPayloadBytes: config.mqtt.maxPayloadBytes,
+    acl,
     logger: logger.child({ component: 'mqtt' }),
     onFrame: (topic, payload, clientId) => ingest.handle(topic, payload, clientId),
+    onVerdict: (verdict) => ingest.count(verdict),
   });
 
   const upstreamConfig = config.mqtt.upstream;

@@ -15,6 +15,9 @@ export const simulatedMeterSchema = z
     initialVolumeL: z.number().nonnegative().default(1_000),
     /** From then on the household uses no water (ISO 8601 with offset). */
     stopsAt: z.iso.datetime({ offset: true }).optional(),
+    /** The meter's MQTT login (the gateway stores its SHA-256). @default username: the device id */
+    username: z.string().min(1).optional(),
+    password: z.string().min(1).optional(),
   })
   .strict();
 

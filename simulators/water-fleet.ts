@@ -34,6 +34,7 @@ export async function startWaterFleet(
       installedAt: deps.clock.now(),
       clock: deps.clock,
       logger: deps.logger,
+      ...(m.password ? { username: m.username ?? m.deviceId, password: m.password } : {}),
     });
   });
   try {

@@ -1,7 +1,8 @@
 import { createServer, type Server } from 'node:net';
 import { once, type EventEmitter } from 'node:events';
-import { Aedes } from 'aedes';
+import { Aedes, type Client } from 'aedes';
 import type { Logger } from '../../lib/log.js';
+import type { MqttAcl, MqttIdentity } from './mqtt-acl.js';
 
 export interface MqttBrokerOptions {
   host: string;
@@ -17,6 +18,10 @@ export interface MqttBrokerOptions {
    * and the device publishes again after reconnecting.
    */
   onFrame: (topic: string, payload: Buffer, clientId: string) => void;
+  /** Who may connect, publish and subscribe. */
+  acl: MqttAcl;
+  /** Counts what the access rules turned away (logins, publishes, subscriptions) and what they ignored. */
+  onVerdict?: (verdict: 'login-refused' | 'forbidden' | 'ignored' | 'subscribe-refused') => void;
 }
 
 export interface MqttBrokerHandle {
@@ -27,16 +32,48 @@ export interface MqttBrokerHandle {
 
 export async function startMqttBroker(opts: MqttBrokerOptions): Promise<MqttBrokerHandle> {
   const { logger } = opts;
+  const identities = new WeakMap<Client, MqttIdentity>();
+  const verdict = opts.onVerdict ?? (() => undefined);
   const broker = await Aedes.createBroker({
+    authenticate(client, username, password, callback) {
+      const identity = opts.acl.authenticate(username, password);
+      if (typeof identity === 'string') {
+        verdict('login-refused');
+        logger.warn({ client: client.id, username }, identity === 'bad-credentials' ? 'mqtt login refused: wrong username or password' : 'mqtt login refused: credentials required');
+        callback(Object.assign(new Error(identity), { returnCode: identity === 'bad-credentials' ? 4 : 5 }), false);
+        return;
+      }
+      identities.set(client, identity);
+      callback(null, true);
+    },
+    authorizeSubscribe(client, subscription, callback) {
+      const identity = client && identities.get(client);
+      if (!identity || !opts.acl.canSubscribe(identity, subscription.topic)) {
+        verdict('subscribe-refused');
+        logger.debug({ client: client?.id, topic: subscription.topic }, 'mqtt subscription refused');
+        callback(null, null); // a refused subscription (SUBACK 0x80), not a disconnect
+        return;
+      }
+      callback(null, subscription);
+    },
     authorizePublish(client, packet, callback) {
-      if (packet.topic.startsWith('$')) {
-        callback(new Error(`publishing to ${packet.topic} is not allowed`));
+      const identity = client && identities.get(client);
+      const allowed = identity ? opts.acl.canPublish(identity, packet.topic) : 'forbidden';
+      if (allowed === 'forbidden') {
+        verdict('forbidden');
+        logger.warn({ client: client?.id, identity: identity?.name, topic: packet.topic }, 'mqtt publish outside the client\'s topics; client disconnected');
+        callback(new Error(`publishing to ${packet.topic} is not allowed for this client`));
         return;
       }
       const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
       if (payload.length > opts.maxPayloadBytes) {
         logger.warn({ client: client?.id, topic: packet.topic, bytes: payload.length }, 'payload over the size limit; client disconnected');
         callback(new Error(`payload of ${payload.length} bytes is over the limit of ${opts.maxPayloadBytes}`));
+        return;
+      }
+      if (allowed === 'ignore') {
+        verdict('ignored');
+        callback(null);
         return;
       }
       try {

@@ -9,6 +9,12 @@ export interface MqttIngestCounters {
   readings: number;
   unknownTopic: number;
   malformed: number;
+  /** Turned away by the access rules: logins, publishes outside a client's topics, subscriptions. */
+  loginRefused: number;
+  forbidden: number;
+  subscribeRefused: number;
+  /** Publishes in a device's own namespace that are not its data topic (Tasmota's STATE, LWT...). */
+  ignored: number;
 }
 
 /**
@@ -16,7 +22,22 @@ export interface MqttIngestCounters {
  * device or does not decode is logged with its reason and counted; device input never throws.
  */
 export class MqttIngest {
-  readonly counters: MqttIngestCounters = { frames: 0, readings: 0, unknownTopic: 0, malformed: 0 };
+  readonly counters: MqttIngestCounters = {
+    frames: 0,
+    readings: 0,
+    unknownTopic: 0,
+    malformed: 0,
+    loginRefused: 0,
+    forbidden: 0,
+    subscribeRefused: 0,
+    ignored: 0,
+  };
+
+  /** Counts a verdict of the broker's access rules. */
+  count(verdict: 'login-refused' | 'forbidden' | 'ignored' | 'subscribe-refused'): void {
+    const key = ({ 'login-refused': 'loginRefused', forbidden: 'forbidden', ignored: 'ignored', 'subscribe-refused': 'subscribeRefused' } as const)[verdict];
+    this.counters[key]++;
+  }
 
   constructor(
     private readonly devices: ReadonlyMap<string, MqttDevice>,

@@ -14,7 +14,7 @@ describe('gridwatch gateway and SIGHUP', () => {
     const config = {
       gatewayId: 'gw-reload',
       dataDir: join(dir, 'data'),
-      mqtt: { host: '127.0.0.1', port: await freePort() },
+      mqtt: { host: '127.0.0.1', port: await freePort(), allowAnonymous: true },
       cloud: { url: `http://127.0.0.1:${await freePort()}`, token: 'a-token-of-sixteen-chars' },
       devices: [{ id: 'wm-1', householdId: 'hh-1', profile: 'generic/mqtt-water-flow' }],
       households: [{ id: 'hh-1', tags: ['living-alone'] }],

@@ -4,7 +4,7 @@ import { describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { loadCloudConfig } from '../../cloud/config.js';
-import { hashToken } from '../../cloud/ingest/auth.js';
+import { hashToken } from '../../lib/tokens.js';
 import { loadGatewayConfig } from '../../gateway/config.js';
 import { loadSimulateConfig } from '../../simulators/config.js';
 import { loadProfiles } from '../../firmware-profiles/index.js';
@@ -83,5 +83,9 @@ describe('examples/', () => {
     expect(new URL(gateway.cloud.url).port).toBe(String(cloud.http.port));
     expect(simulate.broker).toBe(`mqtt://127.0.0.1:${gateway.mqtt.port}`);
     expect([...devices.keys()]).toContain('tele/water_meter_103/SENSOR');
+    // Every simulated meter logs in with the password whose hash the gateway holds.
+    for (const m of simulate.meters) {
+      expect(gateway.devices.find((d) => d.id === m.deviceId)?.mqttPasswordSha256, m.deviceId).toBe(hashToken(m.password!));
+    }
   });
 });

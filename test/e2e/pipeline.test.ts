@@ -23,6 +23,7 @@ describe('cloud, gateway and simulator as separate processes', () => {
     const dir = tempDir('gridwatch-e2e-');
     const [httpPort, mqttPort] = [await freePort(), await freePort()];
     const gatewayToken = generateToken();
+    const [meter201, meter202] = [generateToken(), generateToken()];
     const reader = generateToken();
     const start = '2026-11-23T06:00:00+08:00';
 
@@ -43,8 +44,8 @@ describe('cloud, gateway and simulator as separate processes', () => {
         mqtt: { host: '127.0.0.1', port: mqttPort },
         cloud: { url: `http://127.0.0.1:${httpPort}` },
         devices: [
-          { id: 'wm-201', householdId: 'hh-201', profile: 'generic/mqtt-water-flow' },
-          { id: 'wm-202', householdId: 'hh-202', profile: 'generic/mqtt-water-flow' },
+          { id: 'wm-201', householdId: 'hh-201', profile: 'generic/mqtt-water-flow', mqttPasswordSha256: meter201.sha256 },
+          { id: 'wm-202', householdId: 'hh-202', profile: 'generic/mqtt-water-flow', mqttPasswordSha256: meter202.sha256 },
         ],
       }),
     );
@@ -54,8 +55,8 @@ describe('cloud, gateway and simulator as separate processes', () => {
         broker: `mqtt://127.0.0.1:${mqttPort}`,
         interval: '15m',
         meters: [
-          { deviceId: 'wm-201', seed: 201 },
-          { deviceId: 'wm-202', seed: 202, stopsAt: start },
+          { deviceId: 'wm-201', seed: 201, password: meter201.token },
+          { deviceId: 'wm-202', seed: 202, stopsAt: start, password: meter202.token },
         ],
       }),
     );

@@ -22,7 +22,7 @@ async function gatewayTo(cloudUrl: string, token: string, clock: VirtualClock): 
     gatewayConfigSchema.parse({
       gatewayId: 'gw-1',
       dataDir: tempDir(),
-      mqtt: { host: '127.0.0.1', port: 0 },
+      mqtt: { host: '127.0.0.1', port: 0, allowAnonymous: true },
       cloud: { url: cloudUrl, token, retryInitial: '1s', retryMax: '60s', requestTimeout: '2s' },
       devices: DEVICES.map((id, i) => ({ id, householdId: `hh-${i + 1}`, profile: 'generic/mqtt-water-flow' })),
     }),

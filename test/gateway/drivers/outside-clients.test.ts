@@ -5,6 +5,7 @@ import { VirtualClock } from '../../../lib/clock.js';
 import { silentLogger } from '../../../lib/log.js';
 import { gatewayConfigSchema } from '../../../gateway/config.js';
 import { startGateway, type GatewayHandle } from '../../../gateway/main.js';
+import { hashToken } from '../../../lib/tokens.js';
 import { requireCommand } from '../../support/commands.js';
 import { freePort } from '../../support/free-port.js';
 import { T0 } from '../../support/rule-harness.js';
@@ -22,7 +23,7 @@ describe.runIf(requireCommand('mosquitto_pub'))('the gateway broker with an outs
         dataDir: tempDir(),
         mqtt: { host: '127.0.0.1', port: 0 },
         cloud: { url: `http://127.0.0.1:${await freePort()}`, token: 'a-token-of-sixteen-chars' },
-        devices: [{ id: 'wm-1', householdId: 'hh-1', profile: 'generic/mqtt-water-flow' }],
+        devices: [{ id: 'wm-1', householdId: 'hh-1', profile: 'generic/mqtt-water-flow', mqttPasswordSha256: hashToken('meter-secret') }],
       }),
       { clock: new VirtualClock(T0), logger: silentLogger() },
     );
@@ -30,7 +31,7 @@ describe.runIf(requireCommand('mosquitto_pub'))('the gateway broker with an outs
   afterAll(() => gateway.close());
 
   const pub = (version: string, qos: string, message: string) =>
-    run('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(gateway.mqttPort), '-V', version, '-q', qos, '-i', 'wm-1', '-t', 'gridwatch/wm-1/water', '-m', message]);
+    run('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(gateway.mqttPort), '-V', version, '-q', qos, '-i', 'wm-1', '-u', 'wm-1', '-P', 'meter-secret', '-t', 'gridwatch/wm-1/water', '-m', message]);
 
   test.each([
     ['mqttv311', '1'],
