@@ -63,6 +63,8 @@ export type ModbusBusConfig = z.infer<typeof modbusBusConfigSchema>;
 export const gatewayConfigSchema = z
   .object({
     gatewayId: idSchema,
+    /** Directories of extra device profiles, one .json/.yaml file each. @default none */
+    profileDirs: z.array(z.string().min(1)).default([]),
     /** Local time of the households (days, night windows). @default Asia/Shanghai */
     timeZone: timeZoneSchema.default(DEFAULT_TIME_ZONE),
     /** Where the gateway keeps its SQLite file (outbox and rule state). @default ./data/gateway */

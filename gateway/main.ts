@@ -1,7 +1,8 @@
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
 import { InputError } from '../lib/validation.js';
-import { loadProfiles, type ProfileRegistry } from '../firmware-profiles/index.js';
+import type { ProfileRegistry } from '../firmware-profiles/index.js';
+import { loadProfilesWithFiles } from '../firmware-profiles/load-files.js';
 import type { GatewayConfig } from './config.js';
 import { openGatewayDatabase } from './database.js';
 import { startMqttBroker } from './drivers/mqtt-broker.js';
@@ -56,7 +57,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   const { clock, logger } = deps;
   const token = config.cloud.token ?? process.env.GRIDWATCH_GATEWAY_TOKEN;
   if (!token) throw new InputError('cloud.token: no gateway token; set it in the config or in GRIDWATCH_GATEWAY_TOKEN');
-  const profiles = deps.profiles ?? loadProfiles();
+  const profiles = deps.profiles ?? loadProfilesWithFiles(config.profileDirs);
   const devices = mqttDevicesByTopic(config.devices, profiles);
   const modbusLines = modbusFromConfig(config.modbus.buses, profiles, logger.child({ component: 'modbus' }));
   const modbusDevices = modbusLines.flatMap((l) => l.devices);

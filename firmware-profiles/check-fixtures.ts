@@ -1,0 +1,31 @@
+import { decodeJsonPayload } from './decode-json.js';
+import { decodeModbusPoints } from './decode-modbus.js';
+import type { Profile } from './schema.js';
+
+const close = (a: number, b: number): boolean => Math.abs(a - b) <= 1e-3 * Math.max(1, Math.abs(b));
+
+/**
+ * Runs a profile's fixtures through its decoder: a profile must decode its own sample frames as it
+ * says (float32 values to about 7 digits). Returns one line per fixture that does not.
+ */
+export function fixtureProblems(profile: Profile): string[] {
+  const problems: string[] = [];
+  const compare = (i: number, result: { ok: true; metrics: Record<string, number | undefined> } | { ok: false; reason: string }, expect: Record<string, number | undefined> | undefined, rejectReason: string | undefined) => {
+    if (!expect) {
+      if (result.ok) problems.push(`fixtures[${i}]: decodes, but should be rejected`);
+      else if (rejectReason && !result.reason.includes(rejectReason)) problems.push(`fixtures[${i}]: rejected for "${result.reason}", not "${rejectReason}"`);
+      return;
+    }
+    if (!result.ok) return problems.push(`fixtures[${i}]: rejected: ${result.reason}`);
+    for (const [metric, value] of Object.entries(expect)) {
+      const got = result.metrics[metric];
+      if (got === undefined || value === undefined || !close(got, value)) problems.push(`fixtures[${i}].expect.${metric}: decodes to ${got}, not ${value}`);
+    }
+  };
+  if (profile.transport === 'mqtt-json') {
+    profile.fixtures.forEach((f, i) => compare(i, decodeJsonPayload(profile, Buffer.from(f.payload)), f.expect, f.rejectReason));
+  } else {
+    profile.fixtures.forEach((f, i) => compare(i, decodeModbusPoints(profile, f.reads), f.expect, f.rejectReason));
+  }
+  return problems;
+}
