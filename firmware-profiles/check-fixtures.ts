@@ -1,8 +1,10 @@
 import { decodeJsonPayload } from './decode-json.js';
+import { decodeDlt645Replies } from './decode-dlt645.js';
 import { decodeModbusPoints } from './decode-modbus.js';
 import type { Profile } from './schema.js';
 
-const close = (a: number, b: number): boolean => Math.abs(a - b) <= 1e-3 * Math.max(1, Math.abs(b));
+// float32 holds ~7 significant digits; BCD and integers are exact.
+const close = (a: number, b: number): boolean => Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(b));
 
 /**
  * Runs a profile's fixtures through its decoder: a profile must decode its own sample frames as it
@@ -24,8 +26,13 @@ export function fixtureProblems(profile: Profile): string[] {
   };
   if (profile.transport === 'mqtt-json') {
     profile.fixtures.forEach((f, i) => compare(i, decodeJsonPayload(profile, Buffer.from(f.payload)), f.expect, f.rejectReason));
-  } else {
+  } else if (profile.transport === 'modbus') {
     profile.fixtures.forEach((f, i) => compare(i, decodeModbusPoints(profile, f.reads), f.expect, f.rejectReason));
+  } else {
+    profile.fixtures.forEach((f, i) => {
+      const replies = f.replies.map((h) => Buffer.from(h.replace(/ /g, ''), 'hex'));
+      compare(i, decodeDlt645Replies(profile.points, f.address, replies), f.expect, f.rejectReason);
+    });
   }
   return problems;
 }

@@ -1,5 +1,6 @@
 import { parseOrThrow } from '../lib/validation.js';
 import { aqaraMccgq11lm } from './aqara/mccgq11lm.js';
+import { dlt645SinglePhase } from './generic/dlt645-single-phase.js';
 import { mqttWaterFlow } from './generic/mqtt-water-flow.js';
 import { mqttWristband } from './generic/mqtt-wristband.js';
 import { rs485Noise } from './generic/rs485-noise.js';
@@ -17,6 +18,7 @@ export const BUILT_IN_PROFILES: readonly ProfileInput[] = [
   mqttWristband,
   eastronSdm120,
   rs485Noise,
+  dlt645SinglePhase,
 ];
 
 export type ProfileRegistry = ReadonlyMap<string, Profile>;

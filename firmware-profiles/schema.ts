@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { durationSchema } from '../lib/duration.js';
 import { deviceEventSchema, metricSchema } from './metrics.js';
+import { dlt645TransportFields } from './dlt645-schema.js';
 import { modbusTransportFields } from './modbus-schema.js';
 
 /**
@@ -125,7 +126,11 @@ export const modbusProfileSchema = z
   });
 export type ModbusProfile = z.output<typeof modbusProfileSchema>;
 
+/** A DL/T 645-2007 meter on a serial line (the Chinese residential meter). */
+export const dlt645ProfileSchema = z.object({ ...profileBase, ...dlt645TransportFields }).strict();
+export type Dlt645Profile = z.output<typeof dlt645ProfileSchema>;
+
 /** One schema, a discriminated union on the transport. */
-export const profileSchema = z.discriminatedUnion('transport', [mqttJsonProfileSchema, modbusProfileSchema]);
+export const profileSchema = z.discriminatedUnion('transport', [mqttJsonProfileSchema, modbusProfileSchema, dlt645ProfileSchema]);
 export type ProfileInput = z.input<typeof profileSchema>;
 export type Profile = z.output<typeof profileSchema>;
