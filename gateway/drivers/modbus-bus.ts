@@ -1,35 +1,24 @@
 import Modbus from 'modbus-serial';
 import PQueue from 'p-queue';
 import type { Logger } from '../../lib/log.js';
+import { DeviceReadError } from './read-fault.js';
 
 export type BusConnection =
   | { kind: 'tcp'; host: string; port: number }
   | { kind: 'rtu'; path: string; baudRate: number; parity: 'none' | 'even' | 'odd'; dataBits: 7 | 8; stopBits: 1 | 2 };
 
-/** Why a read failed, as counted per device: each calls for a different look by the installer. */
-export type ReadFault = 'timeout' | 'exception' | 'crc' | 'disconnected' | 'other';
 
-export class ModbusReadError extends Error {
-  constructor(
-    readonly fault: ReadFault,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ModbusReadError';
-  }
-}
-
-function classify(err: unknown): ModbusReadError {
+function classify(err: unknown): DeviceReadError {
   const e = err as { errno?: string; code?: string; modbusCode?: number; message?: string; name?: string };
   const message = e.message ?? String(err);
-  if (e.modbusCode !== undefined) return new ModbusReadError('exception', message);
-  if (e.errno === 'ETIMEDOUT' || /timed out/i.test(message)) return new ModbusReadError('timeout', message);
-  if (/crc/i.test(message)) return new ModbusReadError('crc', message);
+  if (e.modbusCode !== undefined) return new DeviceReadError('exception', message);
+  if (e.errno === 'ETIMEDOUT' || /timed out/i.test(message)) return new DeviceReadError('timeout', message);
+  if (/crc/i.test(message)) return new DeviceReadError('crc', message);
   const connection = /ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EPIPE|not open|closed/i;
   if (e.name === 'PortNotOpenError' || connection.test(`${e.errno ?? ''} ${e.code ?? ''} ${message}`)) {
-    return new ModbusReadError('disconnected', message);
+    return new DeviceReadError('disconnected', message);
   }
-  return new ModbusReadError('other', message);
+  return new DeviceReadError('other', message);
 }
 
 /**
@@ -52,7 +41,7 @@ export class ModbusBus {
     this.#client.on('error', (err: unknown) => this.logger.warn({ bus: id, err: (err as Error).message }, 'modbus line error'));
   }
 
-  /** Reads `count` registers; rejects with a ModbusReadError. */
+  /** Reads `count` registers; rejects with a DeviceReadError. */
   read(unitId: number, inputType: 'holding' | 'input', address: number, count: number, timeoutMs: number): Promise<number[]> {
     return this.#queue.add(async () => {
       try {
@@ -60,10 +49,10 @@ export class ModbusBus {
         this.#client.setID(unitId);
         this.#client.setTimeout(timeoutMs);
         const reply = inputType === 'holding' ? await this.#client.readHoldingRegisters(address, count) : await this.#client.readInputRegisters(address, count);
-        if (reply.data.length !== count) throw new ModbusReadError('other', `asked for ${count} registers, got ${reply.data.length}`);
+        if (reply.data.length !== count) throw new DeviceReadError('other', `asked for ${count} registers, got ${reply.data.length}`);
         return reply.data;
       } catch (err) {
-        throw err instanceof ModbusReadError ? err : classify(err);
+        throw err instanceof DeviceReadError ? err : classify(err);
       }
     });
   }
