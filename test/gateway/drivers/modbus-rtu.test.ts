@@ -1,6 +1,3 @@
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { systemClock } from '../../../lib/clock.js';
 import { silentLogger } from '../../../lib/log.js';
@@ -12,7 +9,7 @@ import { ModbusPoller } from '../../../gateway/drivers/modbus-poller.js';
 import type { RuleEngine } from '../../../gateway/rules/engine.js';
 import { SimulatedModbusRtu } from '../../../simulators/modbus-rtu-server.js';
 import { requireCommand } from '../../support/commands.js';
-import { tempDir } from '../../support/temp-dir.js';
+import { virtualSerialLine } from '../../support/virtual-serial.js';
 
 const profiles = loadProfiles();
 const SDM120 = profiles.get('eastron/sdm120') as ModbusProfile;
@@ -22,25 +19,10 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-/** A virtual RS-485 line: a socat pty pair, one end for the slaves, one for the gateway. */
-async function virtualLine(): Promise<{ gatewayEnd: string; deviceEnd: string }> {
-  const dir = tempDir();
-  const [gatewayEnd, deviceEnd] = [join(dir, 'ttyGateway'), join(dir, 'ttyDevices')];
-  const socat = spawn('socat', ['-d', '-d', `pty,raw,echo=0,link=${gatewayEnd}`, `pty,raw,echo=0,link=${deviceEnd}`], { stdio: 'ignore' });
-  cleanups.push(() => {
-    socat.kill('SIGKILL');
-  });
-  const deadline = Date.now() + 5_000;
-  while (!(existsSync(gatewayEnd) && existsSync(deviceEnd))) {
-    if (Date.now() > deadline) throw new Error('socat made no pty pair');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return { gatewayEnd, deviceEnd };
-}
-
 describe.runIf(requireCommand('socat'))('Modbus RTU over a serial line', () => {
   test('an SDM120 and a noise sensor on one RS-485 line, with CRCs, one request at a time', async () => {
-    const line = await virtualLine();
+    const line = await virtualSerialLine();
+    cleanups.push(() => line.close());
     const slaves = new SimulatedModbusRtu();
     slaves.addSlave(1, SDM120, () => ({ voltage_v: 228.3, current_a: 0.8, power_w: 180.5, power_factor: 0.95, frequency_hz: 50.01, energy_kwh: 567.8 }));
     slaves.addSlave(7, NOISE, () => ({ noise_dba: 66.6 }));

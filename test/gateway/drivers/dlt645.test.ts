@@ -1,0 +1,48 @@
+import { afterEach, describe, expect, test } from 'vitest';
+import { systemClock } from '../../../lib/clock.js';
+import { silentLogger } from '../../../lib/log.js';
+import { loadProfiles } from '../../../firmware-profiles/index.js';
+import type { Reading } from '../../../firmware-profiles/reading.js';
+import type { Dlt645Profile } from '../../../firmware-profiles/schema.js';
+import { Dlt645Line } from '../../../gateway/drivers/dlt645-line.js';
+import { Dlt645Poller } from '../../../gateway/drivers/dlt645-poller.js';
+import type { RuleEngine } from '../../../gateway/rules/engine.js';
+import { SimulatedDlt645Meters } from '../../../simulators/dlt645-meters.js';
+import { requireCommand } from '../../support/commands.js';
+import { virtualSerialLine } from '../../support/virtual-serial.js';
+
+const METER = loadProfiles().get('generic/dlt645-single-phase') as Dlt645Profile;
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+describe.runIf(requireCommand('socat'))('DL/T 645-2007 meters on a serial line', () => {
+  test('two meters on one line are read by address; a silent one times out without holding up the other', async () => {
+    const line = await virtualSerialLine();
+    cleanups.push(() => line.close());
+    const meters = new SimulatedDlt645Meters();
+    meters.add('000012345678', METER, () => ({ energy_kwh: 2468.13, voltage_v: 221.6, current_a: 3.125 }));
+    meters.add('000012345679', METER, () => ({ energy_kwh: 17.5, voltage_v: 229.9, current_a: 0.04 }));
+    await meters.start(line.deviceEnd, 2400);
+    cleanups.push(() => meters.stop());
+
+    const bus = new Dlt645Line('meters-1', { path: line.gatewayEnd, baudRate: 2400, parity: 'even', dataBits: 8, stopBits: 1 }, silentLogger());
+    cleanups.push(() => bus.close());
+    const readings: Reading[] = [];
+    const engine = { process: (r: Reading) => (readings.push(r), []) } as unknown as RuleEngine;
+    const poller = (address: string, id: string) =>
+      new Dlt645Poller({ context: { deviceId: id, householdId: `hh-${id}`, heartbeatMs: 900_000 }, profile: METER, address }, bus, engine, systemClock, silentLogger());
+    const [a, b] = [poller('000012345678', 'em-a'), poller('000012345679', 'em-b')];
+
+    await Promise.all([a.pollOnce(), b.pollOnce()]);
+    expect(readings.find((r) => r.deviceId === 'em-a')!.metrics).toEqual({ energy_kwh: 2468.13, voltage_v: 221.6, current_a: 3.125 });
+    expect(readings.find((r) => r.deviceId === 'em-b')!.metrics).toEqual({ energy_kwh: 17.5, voltage_v: 229.9, current_a: 0.04 });
+
+    meters.setSilent('000012345678', true);
+    readings.length = 0;
+    await Promise.all([a.pollOnce(), b.pollOnce()]);
+    expect(readings.map((r) => r.deviceId)).toEqual(['em-b']);
+    expect(a.health()).toMatchObject({ counters: { timeout: 1 } });
+  });
+});
