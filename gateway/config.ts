@@ -60,6 +60,32 @@ export const modbusBusConfigSchema = z
   .refine((b) => (b.tcp === undefined) !== (b.rtu === undefined), { message: 'give either tcp or rtu', path: ['tcp'] });
 export type ModbusBusConfig = z.infer<typeof modbusBusConfigSchema>;
 
+/** An RS-485 line of DL/T 645-2007 meters and the meters on it (by nameplate address). */
+export const dlt645LineConfigSchema = z
+  .object({
+    id: idSchema,
+    path: z.string().min(1),
+    /** Serial settings default to the meters' profiles (DL/T 645-2007: 2400 8E1). */
+    baudRate: z.number().int().positive().optional(),
+    parity: z.enum(['none', 'even', 'odd']).optional(),
+    dataBits: z.union([z.literal(7), z.literal(8)]).optional(),
+    stopBits: z.union([z.literal(1), z.literal(2)]).optional(),
+    devices: z
+      .array(
+        z
+          .object({
+            id: deviceConfigSchema.shape.id,
+            householdId: idSchema,
+            profile: z.string().min(1),
+            address: z.string().regex(/^\d{12}$/, "the meter's 12-digit address from its nameplate"),
+          })
+          .strict(),
+      )
+      .min(1, 'list the meters on this line'),
+  })
+  .strict();
+export type Dlt645LineConfig = z.infer<typeof dlt645LineConfigSchema>;
+
 export const gatewayConfigSchema = z
   .object({
     gatewayId: idSchema,
@@ -131,6 +157,8 @@ export const gatewayConfigSchema = z
     devices: z.array(deviceConfigSchema).default([]),
     /** Modbus lines and the devices on them. @default none */
     modbus: z.object({ buses: z.array(modbusBusConfigSchema).default([]) }).strict().default({ buses: [] }),
+    /** DL/T 645-2007 meter lines. @default none */
+    dlt645: z.object({ lines: z.array(dlt645LineConfigSchema).default([]) }).strict().default({ lines: [] }),
     /**
      * The rules, as data (each checked against its kind's schema, with overrides applied per
      * household at start). @default the catalogue in gateway/rules/defaults.ts
@@ -143,7 +171,7 @@ export const gatewayConfigSchema = z
   })
   .strict()
   .superRefine((config, ctx) => {
-    if (config.devices.length === 0 && config.modbus.buses.length === 0) {
+    if (config.devices.length === 0 && config.modbus.buses.length === 0 && config.dlt645.lines.length === 0) {
       ctx.addIssue({ code: 'custom', path: ['devices'], message: 'list at least one device' });
     }
     const ids = new Map<string, string>();
@@ -153,6 +181,15 @@ export const gatewayConfigSchema = z
       else ids.set(id, where.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('').slice(1));
     };
     config.devices.forEach((d, i) => claim(d.id, ['devices', i]));
+    config.dlt645.lines.forEach((line, l) => {
+      const addresses = new Map<string, number>();
+      line.devices.forEach((d, i) => {
+        claim(d.id, ['dlt645', 'lines', l, 'devices', i]);
+        const other = addresses.get(d.address);
+        if (other !== undefined) ctx.addIssue({ code: 'custom', path: ['dlt645', 'lines', l, 'devices', i, 'address'], message: `${d.address} is already devices[${other}] on this line` });
+        else addresses.set(d.address, i);
+      });
+    });
     config.modbus.buses.forEach((bus, b) => {
       const units = new Map<number, number>();
       bus.devices.forEach((d, i) => {

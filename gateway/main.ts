@@ -7,7 +7,10 @@ import type { GatewayConfig } from './config.js';
 import { openGatewayDatabase } from './database.js';
 import { startMqttBroker } from './drivers/mqtt-broker.js';
 import { modbusFromConfig } from './drivers/modbus-devices.js';
-import { ModbusPoller, type DeviceHealth } from './drivers/modbus-poller.js';
+import type { DeviceHealth, DevicePoller } from './drivers/device-poller.js';
+import { dlt645FromConfig } from './drivers/dlt645-devices.js';
+import { Dlt645Poller } from './drivers/dlt645-poller.js';
+import { ModbusPoller } from './drivers/modbus-poller.js';
 import { MqttAcl } from './drivers/mqtt-acl.js';
 import { mqttDevicesByTopic } from './drivers/mqtt-devices.js';
 import { connectUpstream } from './drivers/mqtt-upstream.js';
@@ -33,7 +36,8 @@ export interface GatewayStatus {
   mqtt: MqttIngestCounters;
   /** Client mode: whether the upstream broker is connected; null when not configured. */
   upstream: { connected: boolean } | null;
-  modbus: DeviceHealth[];
+  /** Polled devices (Modbus and DL/T 645): online, last seen, faults by kind. */
+  polled: DeviceHealth[];
   outbox: { pending: number; rejected: number };
   uplink: UplinkStatus;
 }
@@ -61,6 +65,8 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   const devices = mqttDevicesByTopic(config.devices, profiles);
   const modbusLines = modbusFromConfig(config.modbus.buses, profiles, logger.child({ component: 'modbus' }));
   const modbusDevices = modbusLines.flatMap((l) => l.devices);
+  const dltLines = dlt645FromConfig(config.dlt645.lines, profiles, logger.child({ component: 'dlt645' }));
+  const dltDevices = dltLines.flatMap((l) => l.devices);
 
   const db = openGatewayDatabase(config.dataDir);
   const outbox = new Outbox(db);
@@ -72,7 +78,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   const engine = new RuleEngine({
     gatewayId: config.gatewayId,
     book: buildRuleBook(config.rules, config.households, config.tagOverrides),
-    devices: [...[...devices.values()].map((d) => d.context), ...modbusDevices.map((d) => d.context)],
+    devices: [...[...devices.values()].map((d) => d.context), ...modbusDevices.map((d) => d.context), ...dltDevices.map((d) => d.context)],
     clock,
     timeZone: config.timeZone,
     db,
@@ -150,9 +156,10 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   });
   uplink.start();
 
-  const pollers = modbusLines.flatMap(({ bus, devices: onBus }) =>
-    onBus.map((device) => new ModbusPoller(device, bus, engine, clock, logger.child({ component: 'modbus' }))),
-  );
+  const pollers: DevicePoller[] = [
+    ...modbusLines.flatMap(({ bus, devices: onBus }) => onBus.map((device) => new ModbusPoller(device, bus, engine, clock, logger.child({ component: 'modbus' })))),
+    ...dltLines.flatMap(({ line, devices: onLine }) => onLine.map((device) => new Dlt645Poller(device, line, engine, clock, logger.child({ component: 'dlt645' })))),
+  ];
   for (const poller of pollers) poller.start();
 
   // Housekeeping in wall time (not the injected clock): how much state a crash may lose.
@@ -171,7 +178,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   flushTimer.unref();
 
   logger.info(
-    { gatewayId: config.gatewayId, devices: devices.size + modbusDevices.length, rules: config.rules.map((r) => r.id), households: config.households.length, mqttPort: broker.port, pending: outbox.counts().pending },
+    { gatewayId: config.gatewayId, devices: devices.size + modbusDevices.length + dltDevices.length, rules: config.rules.map((r) => r.id), households: config.households.length, mqttPort: broker.port, pending: outbox.counts().pending },
     'gateway started',
   );
 
@@ -180,13 +187,13 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     outbox,
     uplink,
     replaceRules: (next) => engine.replaceRules(buildRuleBook(next.rules, next.households, next.tagOverrides)),
-    status: () => ({ gatewayId: config.gatewayId, mqtt: { ...ingest.counters }, upstream: upstream ? { connected: upstream.connected() } : null, modbus: pollers.map((p) => p.health()), outbox: outbox.counts(), uplink: uplink.status() }),
+    status: () => ({ gatewayId: config.gatewayId, mqtt: { ...ingest.counters }, upstream: upstream ? { connected: upstream.connected() } : null, polled: pollers.map((p) => p.health()), outbox: outbox.counts(), uplink: uplink.status() }),
     async close() {
       clearInterval(flushTimer);
       await broker.close();
       await upstream?.close();
       await Promise.all(pollers.map((p) => p.stop()));
-      await Promise.all(modbusLines.map((l) => l.bus.close()));
+      await Promise.all([...modbusLines.map((l) => l.bus.close()), ...dltLines.map((l) => l.line.close())]);
       watch.stop();
       engine.stop();
       flush();

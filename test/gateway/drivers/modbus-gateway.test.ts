@@ -50,7 +50,7 @@ describe('the gateway with a Modbus TCP line', () => {
     await clock.advance(6 * 60_000);
     const alerts = gateway.outbox.peek(10).map((e) => e.alert);
     expect(alerts.map((a) => [a.rule, a.grade, a.deviceId, a.at])).toEqual([['night-noise', 'P3', 'noise-9', new Date('2026-11-23T23:05:00+08:00').toISOString()]]);
-    const health = gateway.status().modbus;
+    const health = gateway.status().polled;
     expect(health.map((h) => [h.deviceId, h.online])).toEqual([
       ['noise-9', true],
       ['em-9', true],
