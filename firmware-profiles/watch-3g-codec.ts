@@ -25,6 +25,7 @@ const HEADER = /^\[([0-9A-Z]{2})\*([0-9A-Za-z]+)\*(?:([0-9A-Fa-f]{4})\*)?([0-9A-
 export function parseWatchMessage(buf: Buffer): WatchParse {
   const start = buf.indexOf(0x5b); // '['
   if (start < 0) return buf.length > 0 ? { ok: false, reason: 'no [ in the stream', skip: buf.length } : { ok: 'incomplete' };
+  if (start > 0) return { ok: false, reason: `${start} bytes before a message`, skip: start };
   const head = buf.subarray(start, start + 64).toString('latin1');
   const m = HEADER.exec(head);
   if (!m) {

@@ -157,6 +157,27 @@ export const gatewayConfigSchema = z
     devices: z.array(deviceConfigSchema).default([]),
     /** Modbus lines and the devices on them. @default none */
     modbus: z.object({ buses: z.array(modbusBusConfigSchema).default([]) }).strict().default({ buses: [] }),
+    /** 4G wristbands speaking the 3G watch protocol, which dial in over TCP. @default none */
+    watch: z
+      .object({
+        /** @default 0.0.0.0 */
+        host: z.string().default('0.0.0.0'),
+        port: z.number().int().min(0).max(65535),
+        devices: z
+          .array(
+            z
+              .object({
+                id: deviceConfigSchema.shape.id,
+                householdId: idSchema,
+                /** The id the band sends (its IMEI or registration code). */
+                watchId: z.string().regex(/^[0-9A-Za-z]{4,20}$/, "the band's id as it sends it, e.g. 8809008845"),
+              })
+              .strict(),
+          )
+          .min(1, 'list the wristbands'),
+      })
+      .strict()
+      .optional(),
     /** DL/T 645-2007 meter lines. @default none */
     dlt645: z.object({ lines: z.array(dlt645LineConfigSchema).default([]) }).strict().default({ lines: [] }),
     /**
@@ -171,7 +192,7 @@ export const gatewayConfigSchema = z
   })
   .strict()
   .superRefine((config, ctx) => {
-    if (config.devices.length === 0 && config.modbus.buses.length === 0 && config.dlt645.lines.length === 0) {
+    if (config.devices.length === 0 && config.modbus.buses.length === 0 && config.dlt645.lines.length === 0 && !config.watch) {
       ctx.addIssue({ code: 'custom', path: ['devices'], message: 'list at least one device' });
     }
     const ids = new Map<string, string>();
@@ -181,6 +202,13 @@ export const gatewayConfigSchema = z
       else ids.set(id, where.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('').slice(1));
     };
     config.devices.forEach((d, i) => claim(d.id, ['devices', i]));
+    const watchIds = new Map<string, number>();
+    config.watch?.devices.forEach((d, i) => {
+      claim(d.id, ['watch', 'devices', i]);
+      const other = watchIds.get(d.watchId);
+      if (other !== undefined) ctx.addIssue({ code: 'custom', path: ['watch', 'devices', i, 'watchId'], message: `${d.watchId} is already devices[${other}]` });
+      else watchIds.set(d.watchId, i);
+    });
     config.dlt645.lines.forEach((line, l) => {
       const addresses = new Map<string, number>();
       line.devices.forEach((d, i) => {

@@ -11,6 +11,7 @@ import type { DeviceHealth, DevicePoller } from './drivers/device-poller.js';
 import { dlt645FromConfig } from './drivers/dlt645-devices.js';
 import { Dlt645Poller } from './drivers/dlt645-poller.js';
 import { ModbusPoller } from './drivers/modbus-poller.js';
+import { WatchServer, type WatchServerCounters } from './drivers/watch-3g-server.js';
 import { MqttAcl } from './drivers/mqtt-acl.js';
 import { mqttDevicesByTopic } from './drivers/mqtt-devices.js';
 import { connectUpstream } from './drivers/mqtt-upstream.js';
@@ -38,6 +39,8 @@ export interface GatewayStatus {
   upstream: { connected: boolean } | null;
   /** Polled devices (Modbus and DL/T 645): online, last seen, faults by kind. */
   polled: DeviceHealth[];
+  /** The 3G watch listener, when configured. */
+  watch: (WatchServerCounters & { port: number }) | null;
   outbox: { pending: number; rejected: number };
   uplink: UplinkStatus;
 }
@@ -67,6 +70,11 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   const modbusDevices = modbusLines.flatMap((l) => l.devices);
   const dltLines = dlt645FromConfig(config.dlt645.lines, profiles, logger.child({ component: 'dlt645' }));
   const dltDevices = dltLines.flatMap((l) => l.devices);
+  // A 4G band reports every few minutes (LK); silent after two of its heartbeats.
+  const WRISTBAND_HEARTBEAT_MS = 10 * 60_000;
+  const wristbands = new Map(
+    (config.watch?.devices ?? []).map((d) => [d.watchId, { deviceId: d.id, householdId: d.householdId, heartbeatMs: WRISTBAND_HEARTBEAT_MS }]),
+  );
 
   const db = openGatewayDatabase(config.dataDir);
   const outbox = new Outbox(db);
@@ -78,7 +86,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   const engine = new RuleEngine({
     gatewayId: config.gatewayId,
     book: buildRuleBook(config.rules, config.households, config.tagOverrides),
-    devices: [...[...devices.values()].map((d) => d.context), ...modbusDevices.map((d) => d.context), ...dltDevices.map((d) => d.context)],
+    devices: [...[...devices.values()].map((d) => d.context), ...modbusDevices.map((d) => d.context), ...dltDevices.map((d) => d.context), ...wristbands.values()],
     clock,
     timeZone: config.timeZone,
     db,
@@ -156,6 +164,11 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   });
   uplink.start();
 
+  const watchServer =
+    config.watch &&
+    new WatchServer({ host: config.watch.host, port: config.watch.port, devices: wristbands, engine, clock, logger: logger.child({ component: 'watch' }) });
+  await watchServer?.start();
+
   const pollers: DevicePoller[] = [
     ...modbusLines.flatMap(({ bus, devices: onBus }) => onBus.map((device) => new ModbusPoller(device, bus, engine, clock, logger.child({ component: 'modbus' })))),
     ...dltLines.flatMap(({ line, devices: onLine }) => onLine.map((device) => new Dlt645Poller(device, line, engine, clock, logger.child({ component: 'dlt645' })))),
@@ -187,11 +200,13 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     outbox,
     uplink,
     replaceRules: (next) => engine.replaceRules(buildRuleBook(next.rules, next.households, next.tagOverrides)),
-    status: () => ({ gatewayId: config.gatewayId, mqtt: { ...ingest.counters }, upstream: upstream ? { connected: upstream.connected() } : null, polled: pollers.map((p) => p.health()), outbox: outbox.counts(), uplink: uplink.status() }),
+    status: () => ({ gatewayId: config.gatewayId, mqtt: { ...ingest.counters }, upstream: upstream ? { connected: upstream.connected() } : null, polled: pollers.map((p) => p.health()),
+      watch: watchServer ? { ...watchServer.counters, port: watchServer.port } : null, outbox: outbox.counts(), uplink: uplink.status() }),
     async close() {
       clearInterval(flushTimer);
       await broker.close();
       await upstream?.close();
+      await watchServer?.stop();
       await Promise.all(pollers.map((p) => p.stop()));
       await Promise.all([...modbusLines.map((l) => l.bus.close()), ...dltLines.map((l) => l.line.close())]);
       watch.stop();

@@ -55,7 +55,9 @@ describe('the 3G watch protocol, on real samples', () => {
   });
 
   test('a stream: two messages in one chunk, one cut in two, and garbage before a message', () => {
-    const stream = Buffer.from(`xx${TRACCAR.bphrt}${TRACCAR.ud2}`, 'latin1');
+    const noisy = Buffer.from(`xx${TRACCAR.bphrt}${TRACCAR.ud2}`, 'latin1');
+    expect(parseWatchMessage(noisy)).toEqual({ ok: false, reason: '2 bytes before a message', skip: 2 });
+    const stream = noisy.subarray(2);
     const first = parseWatchMessage(stream);
     expect(first.ok).toBe(true);
     if (first.ok !== true) return;
