@@ -67,7 +67,9 @@ export async function runDemoScenario(o: DemoOptions): Promise<DemoResult> {
       gatewayConfigSchema.parse({
         gatewayId: 'gw-demo',
         dataDir: join(dir, 'gateway'),
-        mqtt: { host: '127.0.0.1', port: 0 },
+        // The virtual clock runs days in a second, so each meter sends hundreds of messages a
+        // second of wall time: the per-client limit is scaled with it.
+        mqtt: { host: '127.0.0.1', port: 0, ratePerClient: 100_000, ratePerClientBurst: 100_000 },
         cloud: { url: cloud.url, token: gatewayToken.token },
         devices: households.map((n) => ({
           id: `wm-${100 + n}`,

@@ -104,6 +104,14 @@ export const gatewayConfigSchema = z
         /** Larger payloads are refused and the client disconnected. @default 65536 */
         maxPayloadBytes: z.number().int().positive().default(65_536),
         /**
+         * Per client, messages a second on average (bursts up to ratePerClientBurst); readings over
+         * it are dropped and counted. Devices that can report an SOS or a fall are never limited.
+         * @default 20
+         */
+        ratePerClient: z.number().positive().default(20),
+        /** @default 100 */
+        ratePerClientBurst: z.number().int().positive().default(100),
+        /**
          * Let clients without credentials publish to device topics. Only for a closed network:
          * anyone who can reach the port could then forge a meter's readings. @default false
          */
@@ -137,7 +145,7 @@ export const gatewayConfigSchema = z
           .optional(),
       })
       .strict()
-      .default({ host: '0.0.0.0', port: 1883, maxPayloadBytes: 65_536, allowAnonymous: false, bridges: [] }),
+      .default({ host: '0.0.0.0', port: 1883, maxPayloadBytes: 65_536, ratePerClient: 20, ratePerClientBurst: 100, allowAnonymous: false, bridges: [] }),
     cloud: z
       .object({
         url: z.url({ protocol: /^https?$/ }),

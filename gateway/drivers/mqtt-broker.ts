@@ -3,6 +3,7 @@ import { once, type EventEmitter } from 'node:events';
 import { Aedes, type Client } from 'aedes';
 import type { Logger } from '../../lib/log.js';
 import type { MqttAcl, MqttIdentity } from './mqtt-acl.js';
+import { TokenBucket } from './token-bucket.js';
 
 export interface MqttBrokerOptions {
   host: string;
@@ -20,8 +21,13 @@ export interface MqttBrokerOptions {
   onFrame: (topic: string, payload: Buffer, clientId: string) => void;
   /** Who may connect, publish and subscribe. */
   acl: MqttAcl;
+  /** Per-client ingress limit: messages a second and burst. */
+  ratePerClient: number;
+  ratePerClientBurst: number;
+  /** Topics whose frames are never shed (devices that can report an SOS or a fall). */
+  neverShed: (topic: string) => boolean;
   /** Counts what the access rules turned away (logins, publishes, subscriptions) and what they ignored. */
-  onVerdict?: (verdict: 'login-refused' | 'forbidden' | 'ignored' | 'subscribe-refused') => void;
+  onVerdict?: (verdict: 'login-refused' | 'forbidden' | 'ignored' | 'subscribe-refused' | 'shed') => void;
 }
 
 export interface MqttBrokerHandle {
@@ -33,8 +39,11 @@ export interface MqttBrokerHandle {
 export async function startMqttBroker(opts: MqttBrokerOptions): Promise<MqttBrokerHandle> {
   const { logger } = opts;
   const identities = new WeakMap<Client, MqttIdentity>();
+  const buckets = new WeakMap<Client, TokenBucket>();
   const verdict = opts.onVerdict ?? (() => undefined);
   const broker = await Aedes.createBroker({
+    // A subscriber that stops reading is dropped after 10 s instead of stalling everyone.
+    drainTimeout: 10_000,
     authenticate(client, username, password, callback) {
       const identity = opts.acl.authenticate(username, password);
       if (typeof identity === 'string') {
@@ -75,6 +84,16 @@ export async function startMqttBroker(opts: MqttBrokerOptions): Promise<MqttBrok
         verdict('ignored');
         callback(null);
         return;
+      }
+      // Shed a flood per client, with a count, rather than let the broker collapse; an SOS never.
+      if (client && !opts.neverShed(packet.topic)) {
+        let bucket = buckets.get(client);
+        if (!bucket) buckets.set(client, (bucket = new TokenBucket(opts.ratePerClient, opts.ratePerClientBurst, performance.now())));
+        if (!bucket.take(performance.now())) {
+          verdict('shed');
+          callback(null);
+          return;
+        }
       }
       try {
         opts.onFrame(packet.topic, payload, client?.id ?? '');

@@ -15,6 +15,8 @@ export interface MqttIngestCounters {
   subscribeRefused: number;
   /** Publishes in a device's own namespace that are not its data topic (Tasmota's STATE, LWT...). */
   ignored: number;
+  /** Readings dropped because their client sent over its rate. */
+  shed: number;
 }
 
 /**
@@ -31,11 +33,12 @@ export class MqttIngest {
     forbidden: 0,
     subscribeRefused: 0,
     ignored: 0,
+    shed: 0,
   };
 
   /** Counts a verdict of the broker's access rules. */
-  count(verdict: 'login-refused' | 'forbidden' | 'ignored' | 'subscribe-refused'): void {
-    const key = ({ 'login-refused': 'loginRefused', forbidden: 'forbidden', ignored: 'ignored', 'subscribe-refused': 'subscribeRefused' } as const)[verdict];
+  count(verdict: 'login-refused' | 'forbidden' | 'ignored' | 'subscribe-refused' | 'shed'): void {
+    const key = ({ 'login-refused': 'loginRefused', forbidden: 'forbidden', ignored: 'ignored', 'subscribe-refused': 'subscribeRefused', shed: 'shed' } as const)[verdict];
     this.counters[key]++;
   }
 

@@ -14,7 +14,7 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function gateway(clock = new VirtualClock(T0)): Promise<{ gw: GatewayHandle; url: string; clock: VirtualClock }> {
+async function gateway(clock = new VirtualClock(T0), limits: { ratePerClient?: number; ratePerClientBurst?: number } = {}): Promise<{ gw: GatewayHandle; url: string; clock: VirtualClock }> {
   const gw = await startGateway(
     gatewayConfigSchema.parse({
       gatewayId: 'gw-1',
@@ -23,6 +23,7 @@ async function gateway(clock = new VirtualClock(T0)): Promise<{ gw: GatewayHandl
         host: '127.0.0.1',
         port: 0,
         maxPayloadBytes: 1024,
+        ...limits,
         bridges: [{ username: 'zigbee2mqtt', passwordSha256: hashToken('z2m-secret'), topics: ['zigbee2mqtt/#'] }],
       },
       // Nobody listens there: alerts stay in the outbox, where the test can see them.
@@ -130,5 +131,21 @@ describe('the gateway MQTT broker', () => {
     await closed;
     await t7.endAsync(true);
     expect(gw.status().mqtt).toMatchObject({ forbidden: 1, readings: 0 });
+  });
+
+  test('a client flooding readings is shed with a count, while an SOS in the same flood goes through', async () => {
+    const { gw, url } = await gateway(new VirtualClock(T0), { ratePerClient: 10, ratePerClientBurst: 20 });
+    const z2m = await mqtt.connectAsync(url, { clientId: 'zigbee2mqtt', username: 'zigbee2mqtt', password: 'z2m-secret' });
+    cleanups.push(() => z2m.endAsync());
+    const flood: Array<Promise<unknown>> = [];
+    for (let i = 0; i < 300; i++) {
+      flood.push(z2m.publishAsync('zigbee2mqtt/Front door', `{"contact":${i % 2 === 0},"linkquality":100}`, { qos: 1 }));
+      if (i === 150) flood.push(z2m.publishAsync('zigbee2mqtt/SOS button bedroom', '{"action":"emergency","battery":90}', { qos: 1 }));
+    }
+    await Promise.all(flood);
+    const counters = gw.status().mqtt;
+    expect(counters.shed).toBeGreaterThan(250);
+    expect(counters.readings + counters.shed).toBe(301);
+    expect(gw.outbox.peek(10).map((e) => e.alert.rule)).toEqual(['sos']);
   });
 });
