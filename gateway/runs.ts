@@ -71,3 +71,8 @@ export function offlineWithin(spans: readonly OfflineSpan[], from: number, to: n
   for (const [a, b] of spans) total += Math.max(0, Math.min(b, to) - Math.max(a, from));
   return total;
 }
+
+/** How long a device was silent between `from` and `to`, not counting time this gateway was down. */
+export function silenceBetween(spans: readonly OfflineSpan[], from: number, to: number): number {
+  return to - from - offlineWithin(spans, from, to);
+}

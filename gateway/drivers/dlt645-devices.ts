@@ -4,6 +4,7 @@ import type { ProfileRegistry } from '../../firmware-profiles/index.js';
 import type { Dlt645LineConfig } from '../config.js';
 import { Dlt645Line } from './dlt645-line.js';
 import type { Dlt645Device } from './dlt645-poller.js';
+import { serialSettingsFor } from './serial-settings.js';
 
 /** The DL/T 645 lines of a config and the meters on them; errors name the place in the config. */
 export function dlt645FromConfig(lines: readonly Dlt645LineConfig[], profiles: ProfileRegistry, logger: Logger): Array<{ line: Dlt645Line; devices: Dlt645Device[] }> {
@@ -15,15 +16,7 @@ export function dlt645FromConfig(lines: readonly Dlt645LineConfig[], profiles: P
       if (profile.transport !== 'dlt645') throw new InputError(`${where}.devices[${i}].profile: ${d.profile} is not a DL/T 645 meter`);
       return { context: { deviceId: d.id, householdId: d.householdId, heartbeatMs: profile.heartbeat }, profile, address: d.address };
     });
-    // One line, one setting: the meters' factory settings must agree unless the config says.
-    const pick = <K extends 'baudRate' | 'parity' | 'dataBits' | 'stopBits'>(key: K) => {
-      const given = config[key];
-      if (given !== undefined) return given;
-      const values = [...new Set(devices.map((d) => d.profile.serial[key]))];
-      if (values.length > 1) throw new InputError(`${where}.${key}: the meters' profiles disagree (${values.join(', ')}); set it for the line`);
-      return values[0]!;
-    };
-    const serial = { path: config.path, baudRate: pick('baudRate'), parity: pick('parity'), dataBits: pick('dataBits'), stopBits: pick('stopBits') };
+    const serial = { path: config.path, ...serialSettingsFor(config, devices.map((d) => d.profile.serial), where) };
     return { line: new Dlt645Line(config.id, serial, logger), devices };
   });
 }

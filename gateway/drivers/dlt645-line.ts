@@ -3,14 +3,9 @@ import PQueue from 'p-queue';
 import type { Logger } from '../../lib/log.js';
 import { encodeReadRequest, parseFrame } from '../../firmware-profiles/dlt645-codec.js';
 import { DeviceReadError } from './read-fault.js';
+import type { SerialSettings } from './serial-settings.js';
 
-export interface SerialLine {
-  path: string;
-  baudRate: number;
-  parity: 'none' | 'even' | 'odd';
-  dataBits: 7 | 8;
-  stopBits: 1 | 2;
-}
+export type SerialLine = { path: string } & SerialSettings;
 
 /**
  * An RS-485 line of DL/T 645-2007 meters: one request at a time (half duplex), each answered by

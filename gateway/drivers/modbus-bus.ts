@@ -2,10 +2,11 @@ import Modbus from 'modbus-serial';
 import PQueue from 'p-queue';
 import type { Logger } from '../../lib/log.js';
 import { DeviceReadError } from './read-fault.js';
+import type { SerialSettings } from './serial-settings.js';
 
 export type BusConnection =
   | { kind: 'tcp'; host: string; port: number }
-  | { kind: 'rtu'; path: string; baudRate: number; parity: 'none' | 'even' | 'odd'; dataBits: 7 | 8; stopBits: 1 | 2 };
+  | ({ kind: 'rtu'; path: string } & SerialSettings);
 
 
 function classify(err: unknown): DeviceReadError {

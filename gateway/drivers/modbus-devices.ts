@@ -4,6 +4,7 @@ import type { ProfileRegistry } from '../../firmware-profiles/index.js';
 import type { ModbusBusConfig } from '../config.js';
 import { ModbusBus, type BusConnection } from './modbus-bus.js';
 import type { ModbusDevice } from './modbus-poller.js';
+import { serialSettingsFor } from './serial-settings.js';
 
 /**
  * The Modbus lines of a config and the devices on them, resolved against the profiles. Errors
@@ -30,13 +31,6 @@ export function modbusFromConfig(buses: readonly ModbusBusConfig[], profiles: Pr
 function connectionOf(config: ModbusBusConfig, devices: ModbusDevice[], where: string): BusConnection {
   if (config.tcp) return { kind: 'tcp', host: config.tcp.host, port: config.tcp.port };
   const rtu = config.rtu!;
-  // One line, one setting: the devices' factory settings must agree unless the config says.
-  const pick = <K extends 'baudRate' | 'parity' | 'dataBits' | 'stopBits'>(key: K) => {
-    const given = rtu[key];
-    if (given !== undefined) return given;
-    const values = [...new Set(devices.map((d) => d.profile.serial[key]))];
-    if (values.length > 1) throw new InputError(`${where}.rtu.${key}: the devices' profiles disagree (${values.join(', ')}); set it for the line`);
-    return values[0]!;
-  };
-  return { kind: 'rtu', path: rtu.path, baudRate: pick('baudRate'), parity: pick('parity'), dataBits: pick('dataBits'), stopBits: pick('stopBits') };
+  const serial = serialSettingsFor(rtu, devices.map((d) => d.profile.serial), `${where}.rtu`);
+  return { kind: 'rtu', path: rtu.path, ...serial };
 }

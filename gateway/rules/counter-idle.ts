@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { durationSchema, formatDuration } from '../../lib/duration.js';
 import { idSchema } from '../../lib/ids.js';
 import { METRICS, isCounter, metricSchema } from '../../firmware-profiles/metrics.js';
-import { offlineWithin } from '../runs.js';
+import { silenceBetween } from '../runs.js';
 import { isAway, windowFloor } from './absence.js';
 import { counterIncrease, EPSILON } from './counter-increase.js';
 import { cooldownSchema, gradeSchema } from './alert.js';
@@ -72,7 +72,7 @@ function round(n: number): number {
 
 /** How long the device has been silent at `at`, not counting time this gateway was down. */
 function silentFor(state: CounterIdleState, at: number, gateway: GatewayContext): number {
-  return at - state.lastSeenAt - offlineWithin(gateway.offline, state.lastSeenAt, at);
+  return silenceBetween(gateway.offline, state.lastSeenAt, at);
 }
 
 export const evaluateCounterIdle: Evaluate<CounterIdleRule, CounterIdleState> = (

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { idSchema } from '../../lib/ids.js';
 import { localDate, localParts } from '../../lib/local-time.js';
 import { METRICS, isCounter, metricSchema } from '../../firmware-profiles/metrics.js';
-import { offlineWithin } from '../runs.js';
+import { silenceBetween } from '../runs.js';
 import { cooldownSchema, gradeSchema } from './alert.js';
 import { counterIncrease, EPSILON } from './counter-increase.js';
 import type { DeviceContext, HouseholdContext, Edge, Evaluate, GatewayContext, Step } from './evaluator.js';
@@ -201,7 +201,7 @@ export const evaluateDailyBaseline: Evaluate<DailyBaselineRule, DailyBaselineSta
     end = nextLocalMidnight(s.dayStart, tz);
   }
   // The first reading of a day closes an interval begun the day before: no downtime excuse (see closeDay).
-  const silent = s.lastSeenAt < s.dayStart ? at - s.lastSeenAt : at - s.lastSeenAt - offlineWithin(gateway.offline, s.lastSeenAt, at);
+  const silent = s.lastSeenAt < s.dayStart ? at - s.lastSeenAt : silenceBetween(gateway.offline, s.lastSeenAt, at);
 
   const { increase, peak, anomaly } = counterIncrease(rule.metric, prev.lastValue, prev.peak, value, at - prev.lastSeenAt);
 

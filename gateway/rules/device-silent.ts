@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { formatDuration } from '../../lib/duration.js';
 import { idSchema } from '../../lib/ids.js';
-import { offlineWithin } from '../runs.js';
+import { silenceBetween } from '../runs.js';
 import { cooldownSchema, gradeSchema } from './alert.js';
 import type { Evaluate, Step } from './evaluator.js';
 
@@ -51,7 +51,7 @@ export const evaluateDeviceSilent: Evaluate<DeviceSilentRule, DeviceSilentState>
     };
   }
   if (!prev || prev.openEpisode !== null) return undefined;
-  const silent = input.at - prev.lastSeenAt - offlineWithin(gateway.offline, prev.lastSeenAt, input.at);
+  const silent = silenceBetween(gateway.offline, prev.lastSeenAt, input.at);
   if (silent < limit) return { state: prev, wakeAt: input.at + (limit - silent) };
   return {
     state: { ...prev, openEpisode: prev.lastSeenAt },

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { durationSchema, formatDuration } from '../../lib/duration.js';
 import { idSchema } from '../../lib/ids.js';
 import { metricSchema } from '../../firmware-profiles/metrics.js';
-import { offlineWithin } from '../runs.js';
+import { silenceBetween } from '../runs.js';
 import { isAway, windowFloor } from './absence.js';
 import { cooldownSchema, gradeSchema } from './alert.js';
 import type { DeviceContext, Evaluate, GatewayContext, Step } from './evaluator.js';
@@ -37,7 +37,7 @@ export type NoChangeState = z.infer<typeof noChangeStateSchema>;
 const dueAt = (rule: NoChangeRule, s: NoChangeState, floor = Number.NEGATIVE_INFINITY): number =>
   Math.max(s.lastChangeAt, s.seenSince, floor) + rule.window;
 const silentFor = (s: NoChangeState, at: number, gateway: GatewayContext): number =>
-  at - s.lastSeenAt - offlineWithin(gateway.offline, s.lastSeenAt, at);
+  silenceBetween(gateway.offline, s.lastSeenAt, at);
 
 function raise(rule: NoChangeRule, s: NoChangeState, at: number, device: DeviceContext, floor: number): Step<NoChangeState> {
   const episode = dueAt(rule, s, floor);

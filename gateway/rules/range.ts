@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { durationSchema, formatDuration } from '../../lib/duration.js';
 import { idSchema } from '../../lib/ids.js';
 import { METRICS, metricSchema } from '../../firmware-profiles/metrics.js';
-import { offlineWithin } from '../runs.js';
+import { silenceBetween } from '../runs.js';
 import { cooldownSchema, gradeSchema } from './alert.js';
 import type { Evaluate, Step } from './evaluator.js';
 
@@ -55,7 +55,7 @@ export const evaluateRange: Evaluate<RangeRule, RangeState> = (rule, prev, input
   const backInside =
     (rule.below === undefined || value >= rule.below + rule.hysteresis) && (rule.above === undefined || value <= rule.above - rule.hysteresis);
   // A run outside must be unbroken: a silent gap means we do not know what happened in it.
-  const gap = prev ? at - prev.lastAt - offlineWithin(gateway.offline, prev.lastAt, at) : 0;
+  const gap = prev ? silenceBetween(gateway.offline, prev.lastAt, at) : 0;
   const continuing = prev?.outsideSince != null && gap <= 2 * device.heartbeatMs;
   const outsideSince = outside ? (continuing ? prev!.outsideSince! : at) : backInside ? null : (prev?.outsideSince ?? null);
   const state: RangeState = { lastAt: at, outsideSince, openEpisode: prev?.openEpisode ?? null };

@@ -5,13 +5,12 @@ import { startGateway } from '../../../gateway/main.js';
 import { tempDir } from '../../support/temp-dir.js';
 import { silentLogger } from '../../../lib/log.js';
 import { loadProfiles } from '../../../firmware-profiles/index.js';
-import type { Reading } from '../../../firmware-profiles/reading.js';
 import type { Dlt645Profile } from '../../../firmware-profiles/schema.js';
 import { Dlt645Line } from '../../../gateway/drivers/dlt645-line.js';
 import { Dlt645Poller } from '../../../gateway/drivers/dlt645-poller.js';
-import type { RuleEngine } from '../../../gateway/rules/engine.js';
 import { SimulatedDlt645Meters } from '../../../simulators/dlt645-meters.js';
 import { requireCommand } from '../../support/commands.js';
+import { recordingEngine } from '../../support/recording-engine.js';
 import { virtualSerialLine } from '../../support/virtual-serial.js';
 
 const METER = loadProfiles().get('generic/dlt645-single-phase') as Dlt645Profile;
@@ -32,8 +31,7 @@ describe.runIf(requireCommand('socat'))('DL/T 645-2007 meters on a serial line',
 
     const bus = new Dlt645Line('meters-1', { path: line.gatewayEnd, baudRate: 2400, parity: 'even', dataBits: 8, stopBits: 1 }, silentLogger());
     cleanups.push(() => bus.close());
-    const readings: Reading[] = [];
-    const engine = { process: (r: Reading) => (readings.push(r), []) } as unknown as RuleEngine;
+    const { engine, readings } = recordingEngine();
     const poller = (address: string, id: string) =>
       new Dlt645Poller({ context: { deviceId: id, householdId: `hh-${id}`, heartbeatMs: 900_000 }, profile: METER, address }, bus, engine, systemClock, silentLogger());
     const [a, b] = [poller('000012345678', 'em-a'), poller('000012345679', 'em-b')];

@@ -6,13 +6,12 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { systemClock } from '../../../lib/clock.js';
 import { silentLogger } from '../../../lib/log.js';
 import { loadProfiles } from '../../../firmware-profiles/index.js';
-import type { Reading } from '../../../firmware-profiles/reading.js';
 import type { ModbusProfile } from '../../../firmware-profiles/schema.js';
 import { ModbusBus } from '../../../gateway/drivers/modbus-bus.js';
 import { ModbusPoller } from '../../../gateway/drivers/modbus-poller.js';
-import type { RuleEngine } from '../../../gateway/rules/engine.js';
 import { SimulatedModbusTcp } from '../../../simulators/modbus-tcp-server.js';
 import { requireCommand } from '../../support/commands.js';
+import { recordingEngine } from '../../support/recording-engine.js';
 import { freePort } from '../../support/free-port.js';
 
 const profiles = loadProfiles();
@@ -65,8 +64,7 @@ describe.runIf(hasPymodbus())('a Modbus server we did not write (pymodbus)', () 
     server.stdout.on('data', (c: Buffer) => (output += c.toString()));
     server.stderr.on('data', (c: Buffer) => (output += c.toString()));
 
-    const readings: Reading[] = [];
-    const engine = { process: (r: Reading) => (readings.push(r), []) } as unknown as RuleEngine;
+    const { engine, readings } = recordingEngine();
     const bus = new ModbusBus('pymodbus', { kind: 'tcp', host: '127.0.0.1', port }, silentLogger());
     cleanups.push(() => bus.close());
     const meter = new ModbusPoller({ context: { deviceId: 'em-1', householdId: 'hh-1', heartbeatMs: 60_000 }, profile: SDM120, unitId: 1 }, bus, engine, systemClock, silentLogger());

@@ -2,13 +2,12 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { systemClock } from '../../../lib/clock.js';
 import { silentLogger } from '../../../lib/log.js';
 import { loadProfiles } from '../../../firmware-profiles/index.js';
-import type { Reading } from '../../../firmware-profiles/reading.js';
 import type { ModbusProfile } from '../../../firmware-profiles/schema.js';
 import { ModbusBus } from '../../../gateway/drivers/modbus-bus.js';
 import { ModbusPoller } from '../../../gateway/drivers/modbus-poller.js';
-import type { RuleEngine } from '../../../gateway/rules/engine.js';
 import { SimulatedModbusRtu } from '../../../simulators/modbus-rtu-server.js';
 import { requireCommand } from '../../support/commands.js';
+import { recordingEngine } from '../../support/recording-engine.js';
 import { virtualSerialLine } from '../../support/virtual-serial.js';
 
 const profiles = loadProfiles();
@@ -31,8 +30,7 @@ describe.runIf(requireCommand('socat'))('Modbus RTU over a serial line', () => {
 
     const bus = new ModbusBus('rs485-1', { kind: 'rtu', path: line.gatewayEnd, baudRate: 9600, parity: 'none', dataBits: 8, stopBits: 1 }, silentLogger());
     cleanups.push(() => bus.close());
-    const readings: Reading[] = [];
-    const engine = { process: (r: Reading) => (readings.push(r), []) } as unknown as RuleEngine;
+    const { engine, readings } = recordingEngine();
     const meter = new ModbusPoller({ context: { deviceId: 'em-1', householdId: 'hh-1', heartbeatMs: 60_000 }, profile: SDM120, unitId: 1 }, bus, engine, systemClock, silentLogger());
     const noise = new ModbusPoller({ context: { deviceId: 'noise-7', householdId: 'site-1', heartbeatMs: 1_000 }, profile: NOISE, unitId: 7 }, bus, engine, systemClock, silentLogger());
 

@@ -2,23 +2,16 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { systemClock } from '../../../lib/clock.js';
 import { silentLogger } from '../../../lib/log.js';
 import { loadProfiles } from '../../../firmware-profiles/index.js';
-import type { Reading } from '../../../firmware-profiles/reading.js';
 import type { ModbusProfile } from '../../../firmware-profiles/schema.js';
 import { ModbusBus } from '../../../gateway/drivers/modbus-bus.js';
 import { ModbusPoller } from '../../../gateway/drivers/modbus-poller.js';
-import type { RuleEngine } from '../../../gateway/rules/engine.js';
 import { SimulatedModbusTcp } from '../../../simulators/modbus-tcp-server.js';
 import { freePort } from '../../support/free-port.js';
+import { recordingEngine } from '../../support/recording-engine.js';
 
 const profiles = loadProfiles();
 const SDM120 = profiles.get('eastron/sdm120') as ModbusProfile;
 const NOISE = profiles.get('generic/rs485-noise') as ModbusProfile;
-
-/** The rules' side of a driver test: what readings reached it. */
-function recordingEngine(): { engine: RuleEngine; readings: Reading[] } {
-  const readings: Reading[] = [];
-  return { engine: { process: (r: Reading) => (readings.push(r), []) } as unknown as RuleEngine, readings };
-}
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
