@@ -3,13 +3,23 @@ import { once, type EventEmitter } from 'node:events';
 import { Aedes, type Client } from 'aedes';
 import type { Logger } from '../../lib/log.js';
 import type { MqttAcl, MqttIdentity } from './mqtt-acl.js';
+import { guardFrameSizes } from './mqtt-frame-guard.js';
 import { TokenBucket } from './token-bucket.js';
+
+/** What the broker turned away or let pass without reading, each counted. */
+export type BrokerVerdict = 'login-refused' | 'forbidden' | 'ignored' | 'subscribe-refused' | 'shed' | 'oversize';
+
+/** Room for a PUBLISH's topic (up to 65,535 bytes), packet id and lengths, over the payload limit. */
+const PUBLISH_OVERHEAD_BYTES = 65_535 + 2 + 2;
 
 export interface MqttBrokerOptions {
   host: string;
   /** 0 = any free port. */
   port: number;
-  /** Payloads larger than this are refused and their client disconnected. */
+  /**
+   * Payloads larger than this are refused and their client disconnected; a packet announcing
+   * more than this (plus room for its topic) is cut off before its body is buffered.
+   */
   maxPayloadBytes: number;
   logger: Logger;
   /**
@@ -27,7 +37,7 @@ export interface MqttBrokerOptions {
   /** Topics whose frames are never shed (devices that can report an SOS or a fall). */
   neverShed: (topic: string) => boolean;
   /** Counts what the access rules turned away (logins, publishes, subscriptions) and what they ignored. */
-  onVerdict?: (verdict: 'login-refused' | 'forbidden' | 'ignored' | 'subscribe-refused' | 'shed') => void;
+  onVerdict?: (verdict: BrokerVerdict) => void;
 }
 
 export interface MqttBrokerHandle {
@@ -76,6 +86,7 @@ export async function startMqttBroker(opts: MqttBrokerOptions): Promise<MqttBrok
       }
       const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
       if (payload.length > opts.maxPayloadBytes) {
+        verdict('oversize');
         logger.warn({ client: client?.id, topic: packet.topic, bytes: payload.length }, 'payload over the size limit; client disconnected');
         callback(new Error(`payload of ${payload.length} bytes is over the limit of ${opts.maxPayloadBytes}`));
         return;
@@ -112,7 +123,15 @@ export async function startMqttBroker(opts: MqttBrokerOptions): Promise<MqttBrok
   broker.on('connectionError', (client, err) => logger.debug({ client: client.id, err: err.message }, 'mqtt connection error'));
 
   // Nagle's algorithm costs 2.5x the CPU per message on small frames (shared/STACK-NOTES.md).
-  const server: Server = createServer({ noDelay: true }, broker.handle);
+  const maxPacketBytes = opts.maxPayloadBytes + PUBLISH_OVERHEAD_BYTES;
+  const server: Server = createServer({ noDelay: true }, (socket) => {
+    broker.handle(socket);
+    guardFrameSizes(socket, maxPacketBytes, (announced) => {
+      verdict('oversize');
+      logger.warn({ remote: socket.remoteAddress, bytes: announced, limit: maxPacketBytes }, 'mqtt packet over the size limit announced; connection closed before buffering it');
+      socket.destroy();
+    });
+  });
   server.listen(opts.port, opts.host);
   await once(server, 'listening');
   const address = server.address();

@@ -2,6 +2,7 @@ import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/log.js';
 import { decodeJsonPayload } from '../../firmware-profiles/decode-json.js';
 import type { RuleEngine } from '../rules/engine.js';
+import type { BrokerVerdict } from './mqtt-broker.js';
 import type { MqttDevice } from './mqtt-devices.js';
 
 export interface MqttIngestCounters {
@@ -17,6 +18,8 @@ export interface MqttIngestCounters {
   ignored: number;
   /** Readings dropped because their client sent over its rate. */
   shed: number;
+  /** Packets over the size limit (their connection is closed). */
+  oversize: number;
 }
 
 /**
@@ -34,11 +37,12 @@ export class MqttIngest {
     subscribeRefused: 0,
     ignored: 0,
     shed: 0,
+    oversize: 0,
   };
 
   /** Counts a verdict of the broker's access rules. */
-  count(verdict: 'login-refused' | 'forbidden' | 'ignored' | 'subscribe-refused' | 'shed'): void {
-    const key = ({ 'login-refused': 'loginRefused', forbidden: 'forbidden', ignored: 'ignored', 'subscribe-refused': 'subscribeRefused', shed: 'shed' } as const)[verdict];
+  count(verdict: BrokerVerdict): void {
+    const key = ({ 'login-refused': 'loginRefused', forbidden: 'forbidden', ignored: 'ignored', 'subscribe-refused': 'subscribeRefused', shed: 'shed', oversize: 'oversize' } as const)[verdict];
     this.counters[key]++;
   }
 
