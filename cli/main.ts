@@ -1,6 +1,7 @@
 import { InputError } from '../lib/validation.js';
 import { cloudCommand, cloudUsage } from './cloud-command.js';
 import { demoCommand, demoUsage } from './demo-command.js';
+import { floodCommand, floodUsage } from './flood-command.js';
 import { gatewayCommand, gatewayUsage } from './gateway-command.js';
 import { simulateCommand, simulateUsage } from './simulate-command.js';
 import { tokenCommand, tokenUsage } from './token-command.js';
@@ -12,6 +13,7 @@ ${demoUsage}
 ${gatewayUsage}
 ${cloudUsage}
 ${simulateUsage}
+${floodUsage}
 ${tokenUsage}
 `;
 
@@ -20,6 +22,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number> | number> = {
   gateway: gatewayCommand,
   cloud: cloudCommand,
   simulate: simulateCommand,
+  flood: floodCommand,
   token: tokenCommand,
 };
 
