@@ -35,8 +35,25 @@ export const modbusDeviceConfigSchema = z
     profile: z.string().min(1),
     /** @default the profile's unitId */
     unitId: z.number().int().min(1).max(247).optional(),
+    /** How often it is read. @default the profile's */
+    pollInterval: durationSchema.optional(),
   })
   .strict();
+
+/**
+ * A serial device server (串口服务器, e.g. a USR-TCP232 in transparent mode): the RS-485 line's
+ * raw bytes over TCP. Its serial settings are set on the box itself.
+ */
+const serialDeviceServerSchema = z.object({ host: z.string().min(1), port: z.number().int().min(1).max(65535) }).strict();
+
+const serialSettingFields = {
+  baudRate: z.number().int().positive().optional(),
+  parity: z.enum(['none', 'even', 'odd']).optional(),
+  dataBits: z.union([z.literal(7), z.literal(8)]).optional(),
+  stopBits: z.union([z.literal(1), z.literal(2)]).optional(),
+};
+
+const MODBUS_LINKS = ['tcp', 'rtu', 'rtuOverTcp'] as const;
 
 export const modbusBusConfigSchema = z
   .object({
@@ -45,31 +62,31 @@ export const modbusBusConfigSchema = z
     tcp: z.object({ host: z.string().min(1), port: z.number().int().min(1).max(65535).default(502) }).strict().optional(),
     /** An RS-485 line on a serial port; settings default to the devices' profiles. */
     rtu: z
-      .object({
-        path: z.string().min(1),
-        baudRate: z.number().int().positive().optional(),
-        parity: z.enum(['none', 'even', 'odd']).optional(),
-        dataBits: z.union([z.literal(7), z.literal(8)]).optional(),
-        stopBits: z.union([z.literal(1), z.literal(2)]).optional(),
-      })
+      .object({ path: z.string().min(1), ...serialSettingFields })
       .strict()
       .optional(),
+    /** An RS-485 line behind a serial device server: Modbus RTU frames, CRCs and all, over TCP. */
+    rtuOverTcp: serialDeviceServerSchema.optional(),
     devices: z.array(modbusDeviceConfigSchema).min(1, 'list the devices on this bus'),
   })
   .strict()
-  .refine((b) => (b.tcp === undefined) !== (b.rtu === undefined), { message: 'give either tcp or rtu', path: ['tcp'] });
+  .superRefine((b, ctx) => {
+    const given = MODBUS_LINKS.filter((k) => b[k] !== undefined);
+    if (given.length === 0) ctx.addIssue({ code: 'custom', path: ['tcp'], message: 'give one of tcp, rtu or rtuOverTcp' });
+    for (const extra of given.slice(1)) ctx.addIssue({ code: 'custom', path: [extra], message: `give only one of tcp, rtu or rtuOverTcp (${given[0]} is given)` });
+  });
 export type ModbusBusConfig = z.infer<typeof modbusBusConfigSchema>;
 
 /** An RS-485 line of DL/T 645-2007 meters and the meters on it (by nameplate address). */
 export const dlt645LineConfigSchema = z
   .object({
     id: idSchema,
-    path: z.string().min(1),
-    /** Serial settings default to the meters' profiles (DL/T 645-2007: 2400 8E1). */
-    baudRate: z.number().int().positive().optional(),
-    parity: z.enum(['none', 'even', 'odd']).optional(),
-    dataBits: z.union([z.literal(7), z.literal(8)]).optional(),
-    stopBits: z.union([z.literal(1), z.literal(2)]).optional(),
+    /** The serial port of the line. */
+    path: z.string().min(1).optional(),
+    /** Or the serial device server the line is on (its raw DL/T 645 frames over TCP). */
+    tcp: serialDeviceServerSchema.optional(),
+    /** Serial settings of a `path` line default to the meters' profiles (DL/T 645-2007: 2400 8E1). */
+    ...serialSettingFields,
     devices: z
       .array(
         z
@@ -78,12 +95,23 @@ export const dlt645LineConfigSchema = z
             householdId: idSchema,
             profile: z.string().min(1),
             address: z.string().regex(/^\d{12}$/, "the meter's 12-digit address from its nameplate"),
+            /** How often it is read. @default the profile's */
+            pollInterval: durationSchema.optional(),
           })
           .strict(),
       )
       .min(1, 'list the meters on this line'),
   })
-  .strict();
+  .strict()
+  .superRefine((line, ctx) => {
+    if ((line.path === undefined) === (line.tcp === undefined)) {
+      ctx.addIssue({ code: 'custom', path: [line.path === undefined ? 'path' : 'tcp'], message: 'give either path (a serial port) or tcp (a serial device server)' });
+    }
+    if (line.tcp === undefined) return;
+    for (const key of Object.keys(serialSettingFields) as Array<keyof typeof serialSettingFields>) {
+      if (line[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'a line behind a serial device server takes its serial settings from the box: set them there' });
+    }
+  });
 export type Dlt645LineConfig = z.infer<typeof dlt645LineConfigSchema>;
 
 export const gatewayConfigSchema = z

@@ -45,3 +45,12 @@ export function registerTable(profile: ModbusProfile, metrics: Partial<Record<Me
   }
   return table;
 }
+
+/** The addresses a device has, per input type: those its profile's points occupy, whether or not they hold a value now. */
+export function registerAddresses(profile: ModbusProfile): { holding: Set<number>; input: Set<number> } {
+  const addresses = { holding: new Set<number>(), input: new Set<number>() };
+  for (const point of profile.points) {
+    for (let i = 0; i < REGISTERS_OF[point.dataType]; i++) addresses[point.inputType].add(point.address + i);
+  }
+  return addresses;
+}

@@ -1,15 +1,27 @@
-import Modbus from 'modbus-serial';
+import type { SerialPort } from 'serialport';
 import type { Metric } from '../firmware-profiles/metrics.js';
 import type { ModbusProfile } from '../firmware-profiles/schema.js';
+import { closeSerialPort, listenTcp, openSerialPort, type TcpListener } from './line-endpoints.js';
+import { serveRtu } from './modbus-responder.js';
 import { SimulatedSlaves, type ModbusFault } from './modbus-slaves.js';
 
 /**
- * Simulated Modbus devices on an RS-485 line: a serial port (in tests one end of a socat pty
- * pair), speaking Modbus RTU with CRCs as real slaves do.
+ * Simulated Modbus devices on an RS-485 line, speaking Modbus RTU with CRCs as real slaves do: on
+ * a serial port (in tests one end of a socat pty pair), and/or on a TCP port as a serial device
+ * server in transparent mode forwards the line (the same raw RTU bytes, no MBAP header). Each
+ * TCP connection is answered on its own.
  */
 export class SimulatedModbusRtu {
-  readonly slaves = new SimulatedSlaves();
-  #server: InstanceType<typeof Modbus.ServerSerial> | null = null;
+  readonly slaves: SimulatedSlaves;
+  #port: SerialPort | null = null;
+  #listener: TcpListener | null = null;
+  /** The serial device server's port, once startTcp has run. */
+  tcpPort = 0;
+
+  /** @param options.seed the garbage fault's random bytes @default 1 */
+  constructor(options: { seed?: number } = {}) {
+    this.slaves = new SimulatedSlaves(options.seed);
+  }
 
   addSlave(unitId: number, profile: ModbusProfile, values: () => Partial<Record<Metric, number>>): void {
     this.slaves.add(unitId, profile, values);
@@ -19,22 +31,28 @@ export class SimulatedModbusRtu {
     this.slaves.setFault(unitId, fault);
   }
 
-  async start(path: string, baudRate: number): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      this.#server = new Modbus.ServerSerial(this.slaves.vector(), {
-        path,
-        baudRate,
-        unitID: 255,
-        openCallback: (err) => (err ? reject(err) : resolve()),
-      });
-      this.#server.on('error', () => undefined);
-    });
+  /** Serves the line on a serial port. */
+  async start(path: string, baudRate: number, parity: 'none' | 'even' | 'odd' = 'none'): Promise<void> {
+    this.#port = await openSerialPort(path, { baudRate, parity });
+    serveRtu(this.#port, this.slaves);
+  }
+
+  /** Serves the line as a serial device server on `host:port` (0: any free port); resolves with the port. */
+  async startTcp(port = 0, host = '127.0.0.1'): Promise<number> {
+    this.#listener = await listenTcp(port, host, (socket) => serveRtu(socket, this.slaves));
+    this.tcpPort = this.#listener.port;
+    return this.tcpPort;
+  }
+
+  /** Cuts the TCP connections to the serial device server (the masters may connect again). */
+  dropConnections(): void {
+    this.#listener?.dropConnections();
   }
 
   async stop(): Promise<void> {
-    const server = this.#server;
-    if (!server) return;
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    this.#server = null;
+    const [port, listener] = [this.#port, this.#listener];
+    this.#port = null;
+    this.#listener = null;
+    await Promise.all([closeSerialPort(port), listener?.close()]);
   }
 }

@@ -1,26 +1,59 @@
-import type { IServiceVector } from 'modbus-serial';
+import { z } from 'zod';
 import type { Metric } from '../firmware-profiles/metrics.js';
 import type { ModbusProfile } from '../firmware-profiles/schema.js';
-import { registerTable } from './encode-modbus.js';
+import { registerAddresses, registerTable } from './encode-modbus.js';
+import { garbageBytes, replyDelaySchema } from './faults.js';
+import { answerPdu, exceptionPdu, type ModbusDataModel } from './modbus-pdu.js';
+import { seededRandom } from './random.js';
 
-export type ModbusFault = 'none' | 'silent' | 'exception';
+/**
+ * What a simulated slave does wrong, set per unit at run time:
+ * - `none`: answers as its profile's register map says;
+ * - `silent`: never answers, so the master times out;
+ * - `{ slow: ms }`: answers, that much later;
+ * - `{ exception: code }`: answers every request with that exception (02 illegal data address,
+ *   04 device failure, 06 busy...);
+ * - `crc`: on RTU (a serial line, or one behind a serial device server), its reply with a wrong
+ *   CRC. Modbus TCP has no CRC (TCP's own checksum hides damage on the wire), so over Modbus TCP
+ *   it answers what a TCP-to-RTU gateway answers when the RTU reply behind it failed its CRC:
+ *   exception 0B, gateway target device failed to respond;
+ * - `garbage`: random bytes, as many as its reply would have (its MBAP header included on TCP).
+ */
+export const modbusFaultSchema = z.union([
+  z.enum(['none', 'silent', 'crc', 'garbage']),
+  z.object({ slow: replyDelaySchema }).strict(),
+  z.object({ exception: z.number().int().min(1).max(255) }).strict(),
+]);
+export type ModbusFault = z.output<typeof modbusFaultSchema>;
+
+/** A slave's answer before framing: the reply PDU, when to send it, and how the framing is to spoil it. */
+export interface SlaveAnswer {
+  pdu: Buffer;
+  delayMs: number;
+  damage: 'none' | 'crc' | 'garbage';
+}
 
 interface SimulatedSlave {
   profile: ModbusProfile;
   values: () => Partial<Record<Metric, number>>;
+  addresses: ReturnType<typeof registerAddresses>;
   fault: ModbusFault;
 }
 
 /**
- * Simulated Modbus slaves answering as their profiles' register maps say, whatever the line (TCP
- * or RTU), with faults to inject: a silent slave (no answer at all, so the master times out) or
- * exception replies (02, illegal data address).
+ * Simulated Modbus slaves answering as their profiles' register maps say, whatever the framing
+ * (TCP or RTU), with faults to inject. Garbage comes from a seeded generator, so a run repeats.
  */
 export class SimulatedSlaves {
   readonly #slaves = new Map<number, SimulatedSlave>();
+  readonly #random: () => number;
+
+  constructor(seed = 1) {
+    this.#random = seededRandom(seed);
+  }
 
   add(unitId: number, profile: ModbusProfile, values: () => Partial<Record<Metric, number>>): void {
-    this.#slaves.set(unitId, { profile, values, fault: 'none' });
+    this.#slaves.set(unitId, { profile, values, addresses: registerAddresses(profile), fault: 'none' });
   }
 
   setFault(unitId: number, fault: ModbusFault): void {
@@ -29,26 +62,27 @@ export class SimulatedSlaves {
     slave.fault = fault;
   }
 
-  /** The service vector modbus-serial's servers call. */
-  vector(): IServiceVector {
-    // modbus-serial asks getMultiple* for reads of several registers and get* for one; the
-    // callback forms let a silent slave simply never answer.
-    const registers = (type: 'holding' | 'input', addr: number, length: number, unitId: number, cb: (err: Error | null, values: number[]) => void) => {
-      const slave = this.#slaves.get(unitId);
-      if (!slave || slave.fault === 'silent') return;
-      if (slave.fault === 'exception') return cb(Object.assign(new Error('illegal data address'), { modbusErrorCode: 0x02 }), []);
-      const table = registerTable(slave.profile, slave.values())[type];
-      cb(null, Array.from({ length }, (_, i) => table.get(addr + i) ?? 0));
-    };
-    const one = (type: 'holding' | 'input') => (addr: number, unitId: number, cb: (err: Error | null, value: number) => void) =>
-      registers(type, addr, 1, unitId, (err, values) => cb(err, values[0] ?? 0));
+  /** How unit `unitId` answers `request` (a PDU), or undefined when it does not: not on this line, or silent. */
+  answer(unitId: number, request: Buffer): SlaveAnswer | undefined {
+    const slave = this.#slaves.get(unitId);
+    if (!slave || slave.fault === 'silent') return undefined;
+    const { fault } = slave;
+    if (typeof fault === 'object' && 'exception' in fault) return { pdu: exceptionPdu(request[0] ?? 0, fault.exception), delayMs: 0, damage: 'none' };
+    const pdu = answerPdu(request, this.#model(slave));
+    if (typeof fault === 'object') return { pdu, delayMs: fault.slow, damage: 'none' };
+    return { pdu, delayMs: 0, damage: fault === 'none' ? 'none' : fault };
+  }
+
+  garbage(length: number): Buffer {
+    return garbageBytes(this.#random, length);
+  }
+
+  #model(slave: SimulatedSlave): ModbusDataModel {
+    const table = registerTable(slave.profile, slave.values());
+    // Profiles describe registers only: a read of coils or discrete inputs finds no such address.
     return {
-      getMultipleHoldingRegisters: (addr: number, length: number, unitId: number, cb: (err: Error | null, values: number[]) => void) =>
-        registers('holding', addr, length, unitId, cb),
-      getMultipleInputRegisters: (addr: number, length: number, unitId: number, cb: (err: Error | null, values: number[]) => void) =>
-        registers('input', addr, length, unitId, cb),
-      getHoldingRegister: one('holding'),
-      getInputRegister: one('input'),
+      has: (t, address) => (t === 'holding' || t === 'input') && slave.addresses[t].has(address),
+      value: (t, address) => (t === 'holding' || t === 'input' ? (table[t].get(address) ?? 0) : 0),
     };
   }
 }

@@ -1,16 +1,24 @@
-import { once } from 'node:events';
-import Modbus from 'modbus-serial';
 import type { Metric } from '../firmware-profiles/metrics.js';
 import type { ModbusProfile } from '../firmware-profiles/schema.js';
+import { listenTcp, type TcpListener } from './line-endpoints.js';
+import { serveMbap } from './modbus-responder.js';
 import { SimulatedSlaves, type ModbusFault } from './modbus-slaves.js';
 
 export type { ModbusFault };
 
-/** Simulated Modbus devices behind a Modbus TCP server (modbus-serial's, on the real protocol). */
+/**
+ * Simulated Modbus devices behind a Modbus TCP port (MBAP framing), as a TCP meter or a
+ * TCP-to-RTU gateway with slaves behind it shows them. A unit id no slave has gets no answer.
+ */
 export class SimulatedModbusTcp {
-  readonly slaves = new SimulatedSlaves();
-  #server: InstanceType<typeof Modbus.ServerTCP> | null = null;
+  readonly slaves: SimulatedSlaves;
+  #listener: TcpListener | null = null;
   port = 0;
+
+  /** @param options.seed the garbage fault's random bytes @default 1 */
+  constructor(options: { seed?: number } = {}) {
+    this.slaves = new SimulatedSlaves(options.seed);
+  }
 
   addSlave(unitId: number, profile: ModbusProfile, values: () => Partial<Record<Metric, number>>): void {
     this.slaves.add(unitId, profile, values);
@@ -20,18 +28,21 @@ export class SimulatedModbusTcp {
     this.slaves.setFault(unitId, fault);
   }
 
-  async start(port: number, host = '127.0.0.1'): Promise<void> {
-    this.#server = new Modbus.ServerTCP(this.slaves.vector(), { host, port, unitID: 255 });
-    this.#server.on('socketError', () => undefined);
-    await once(this.#server, 'initialized');
-    this.port = port;
+  /** Listens on `host:port` (0: any free port); resolves with the port. */
+  async start(port = 0, host = '127.0.0.1'): Promise<number> {
+    this.#listener = await listenTcp(port, host, (socket) => serveMbap(socket, this.slaves));
+    this.port = this.#listener.port;
+    return this.port;
+  }
+
+  /** Cuts the masters' connections (they may connect again). */
+  dropConnections(): void {
+    this.#listener?.dropConnections();
   }
 
   async stop(): Promise<void> {
-    const server = this.#server;
-    if (!server) return;
-    for (const socket of server.socks.keys()) socket.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    this.#server = null;
+    const listener = this.#listener;
+    this.#listener = null;
+    await listener?.close();
   }
 }

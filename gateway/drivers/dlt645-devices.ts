@@ -3,10 +3,11 @@ import { InputError } from '../../lib/validation.js';
 import type { ProfileRegistry } from '../../firmware-profiles/index.js';
 import type { Dlt645LineConfig } from '../config.js';
 import { Dlt645Line } from './dlt645-line.js';
+import { pollScheduleOf } from './device-poller.js';
 import type { Dlt645Device } from './dlt645-poller.js';
-import { serialSettingsFor } from './serial-settings.js';
+import { serialLineFor } from './serial-settings.js';
 
-/** The DL/T 645 lines of a config and the meters on them; errors name the place in the config. */
+/** The DL/T 645 lines of a config (serial ports or serial device servers) and the meters on them; errors name the place in the config. */
 export function dlt645FromConfig(lines: readonly Dlt645LineConfig[], profiles: ProfileRegistry, logger: Logger): Array<{ line: Dlt645Line; devices: Dlt645Device[] }> {
   return lines.map((config, l) => {
     const where = `dlt645.lines[${l}]`;
@@ -14,9 +15,9 @@ export function dlt645FromConfig(lines: readonly Dlt645LineConfig[], profiles: P
       const profile = profiles.get(d.profile);
       if (!profile) throw new InputError(`${where}.devices[${i}].profile: unknown profile "${d.profile}"`);
       if (profile.transport !== 'dlt645') throw new InputError(`${where}.devices[${i}].profile: ${d.profile} is not a DL/T 645 meter`);
-      return { context: { deviceId: d.id, householdId: d.householdId, heartbeatMs: profile.heartbeat }, profile, address: d.address };
+      const { pollIntervalMs, heartbeatMs } = pollScheduleOf(profile, d.pollInterval);
+      return { context: { deviceId: d.id, householdId: d.householdId, heartbeatMs }, profile, address: d.address, pollIntervalMs };
     });
-    const serial = { path: config.path, ...serialSettingsFor(config, devices.map((d) => d.profile.serial), where) };
-    return { line: new Dlt645Line(config.id, serial, logger), devices };
+    return { line: new Dlt645Line(config.id, serialLineFor(config, devices.map((d) => d.profile.serial), where), logger), devices };
   });
 }

@@ -13,6 +13,8 @@ export interface Dlt645Device {
   profile: Dlt645Profile;
   /** 12 digits from the meter's nameplate. */
   address: string;
+  /** @default the profile's pollInterval */
+  pollIntervalMs?: number;
 }
 
 /** Polls one DL/T 645 meter: a read per data identifier of its profile; a garbled reply is tried once more. */
@@ -24,7 +26,7 @@ export class Dlt645Poller extends DevicePoller {
     clock: Clock,
     logger: Logger,
   ) {
-    super(device.context, device.profile.pollInterval, line.id, engine, clock, logger);
+    super(device.context, device.pollIntervalMs ?? device.profile.pollInterval, line.id, engine, clock, logger);
   }
 
   protected async read(): Promise<PollOutcome> {

@@ -3,8 +3,9 @@ import { InputError } from '../../lib/validation.js';
 import type { ProfileRegistry } from '../../firmware-profiles/index.js';
 import type { ModbusBusConfig } from '../config.js';
 import { ModbusBus, type BusConnection } from './modbus-bus.js';
+import { pollScheduleOf } from './device-poller.js';
 import type { ModbusDevice } from './modbus-poller.js';
-import { serialSettingsFor } from './serial-settings.js';
+import { serialLineFor } from './serial-settings.js';
 
 /**
  * The Modbus lines of a config and the devices on them, resolved against the profiles. Errors
@@ -17,7 +18,8 @@ export function modbusFromConfig(buses: readonly ModbusBusConfig[], profiles: Pr
       const profile = profiles.get(d.profile);
       if (!profile) throw new InputError(`${where}.devices[${i}].profile: unknown profile "${d.profile}"`);
       if (profile.transport !== 'modbus') throw new InputError(`${where}.devices[${i}].profile: ${d.profile} is not a Modbus device`);
-      return { context: { deviceId: d.id, householdId: d.householdId, heartbeatMs: profile.heartbeat }, profile, unitId: d.unitId ?? profile.unitId };
+      const { pollIntervalMs, heartbeatMs } = pollScheduleOf(profile, d.pollInterval);
+      return { context: { deviceId: d.id, householdId: d.householdId, heartbeatMs }, profile, unitId: d.unitId ?? profile.unitId, pollIntervalMs };
     });
     const units = new Set<number>();
     devices.forEach((d, i) => {
@@ -30,7 +32,6 @@ export function modbusFromConfig(buses: readonly ModbusBusConfig[], profiles: Pr
 
 function connectionOf(config: ModbusBusConfig, devices: ModbusDevice[], where: string): BusConnection {
   if (config.tcp) return { kind: 'tcp', host: config.tcp.host, port: config.tcp.port };
-  const rtu = config.rtu!;
-  const serial = serialSettingsFor(rtu, devices.map((d) => d.profile.serial), `${where}.rtu`);
-  return { kind: 'rtu', path: rtu.path, ...serial };
+  if (config.rtuOverTcp) return { kind: 'rtu', tcp: config.rtuOverTcp };
+  return { kind: 'rtu', ...serialLineFor(config.rtu!, devices.map((d) => d.profile.serial), `${where}.rtu`) };
 }

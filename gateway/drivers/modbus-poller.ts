@@ -15,6 +15,8 @@ export interface ModbusDevice {
   context: DeviceContext;
   profile: ModbusProfile;
   unitId: number;
+  /** @default the profile's pollInterval */
+  pollIntervalMs?: number;
 }
 
 /**
@@ -36,7 +38,7 @@ export class ModbusPoller extends DevicePoller {
     clock: Clock,
     logger: Logger,
   ) {
-    super(device.context, device.profile.pollInterval, bus.id, engine, clock, logger);
+    super(device.context, device.pollIntervalMs ?? device.profile.pollInterval, bus.id, engine, clock, logger);
     this.#plan = planModbusReads(device.profile.points);
   }
 

@@ -40,7 +40,7 @@ describe.runIf(requireCommand('socat'))('DL/T 645-2007 meters on a serial line',
     expect(readings.find((r) => r.deviceId === 'em-a')!.metrics).toEqual({ energy_kwh: 2468.13, voltage_v: 221.6, current_a: 3.125 });
     expect(readings.find((r) => r.deviceId === 'em-b')!.metrics).toEqual({ energy_kwh: 17.5, voltage_v: 229.9, current_a: 0.04 });
 
-    meters.setSilent('000012345678', true);
+    meters.setFault('000012345678', 'silent');
     readings.length = 0;
     await Promise.all([a.pollOnce(), b.pollOnce()]);
     expect(readings.map((r) => r.deviceId)).toEqual(['em-b']);

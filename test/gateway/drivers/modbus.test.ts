@@ -86,7 +86,7 @@ describe('Modbus TCP polling', () => {
   test('an exception reply is counted as such, not retried, and the device stays pollable', async () => {
     const sim = await tcpSlaves();
     sim.addSlave(1, NOISE, () => ({ noise_dba: 61.5 }));
-    sim.setFault(1, 'exception');
+    sim.setFault(1, { exception: 2 });
     const { engine, readings } = recordingEngine();
     const poller = new ModbusPoller({ context: { deviceId: 'noise-1', householdId: 'site-1', heartbeatMs: 1_000 }, profile: NOISE, unitId: 1 }, bus(sim.port), engine, systemClock, silentLogger());
     await poller.pollOnce();
