@@ -30,14 +30,21 @@ export class WaterRoutine {
   /** Litres used in [from, to). */
   usedBetween(from: number, to: number): number {
     let litres = 0;
+    for (const use of this.usesBetween(from, to)) litres += use.litres;
+    return Math.round(litres * 10) / 10;
+  }
+
+  /** The uses that begin in [from, to), in time order (a model that lets water run needs each one). */
+  usesBetween(from: number, to: number): WaterUse[] {
+    const uses: WaterUse[] = [];
     const firstDay = Math.floor((from + CST_OFFSET_MS) / DAY);
     const lastDay = Math.floor((to + CST_OFFSET_MS) / DAY);
     for (let day = firstDay; day <= lastDay; day++) {
       for (const use of this.#eventsOf(day)) {
-        if (use.at >= from && use.at < to) litres += use.litres;
+        if (use.at >= from && use.at < to) uses.push(use);
       }
     }
-    return Math.round(litres * 10) / 10;
+    return uses;
   }
 
   #eventsOf(day: number): WaterUse[] {
