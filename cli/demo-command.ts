@@ -5,15 +5,16 @@ import { parseOrThrow } from '../lib/validation.js';
 import { localTime, runDemoScenario } from './demo-scenario.js';
 
 export const demoUsage = `gridwatch demo [--json] [--days N] [--households N] [--verbose]
-  Runs cloud, gateway and simulated water meters together on embedded defaults (nothing to
-  install), on an accelerated clock; prints the tickets opened. --json: one JSON object per
+  Runs cloud, gateway and simulated devices of every kind (MQTT, Modbus TCP and RTU, DL/T 645,
+  the 4G watch protocol) together on embedded defaults (nothing to install), on a virtual clock;
+  prints the tickets opened. --json: one JSON object per
   ticket per line on stdout, nothing else there (progress goes to stderr).`;
 
 const demoArgsSchema = z.object({
   json: z.boolean(),
   verbose: z.boolean(),
   days: z.coerce.number().int().min(2, 'the water must stop for 24 h: at least 2 days').max(60),
-  households: z.coerce.number().int().min(2).max(200),
+  households: z.coerce.number().int().min(3, 'the compound has three households: at least 3').max(200),
 });
 
 const plural = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;
@@ -35,9 +36,6 @@ export async function demoCommand(argv: string[]): Promise<number> {
   const result = await runDemoScenario({
     days: o.days,
     households: o.households,
-    stoppingHousehold: 2,
-    // 10:00 on the second day (the first day with --days 2), so the 24 h window closes in the run.
-    stopsAfterHours: Math.min(24 + 10, (o.days - 2) * 24 + 10),
     logger: createLogger('demo', o.verbose ? 'info' : 'warn'),
     progress,
   });

@@ -10,7 +10,10 @@ import { startCloud } from '../cloud/main.js';
 import { gatewayConfigSchema } from '../gateway/config.js';
 import { startGateway } from '../gateway/main.js';
 import { simulateConfigSchema } from '../simulators/config.js';
-import { startWaterFleet } from '../simulators/water-fleet.js';
+import { startSimulation } from '../simulators/simulation.js';
+import { freePort } from '../lib/free-port.js';
+import type { GatewayStatus } from '../gateway/main.js';
+import { demoCompound } from './demo-compound.js';
 
 const HOUR = 3_600_000;
 /** Monday 2026-11-23, midnight in Shanghai: a fixed start, so every run tells the same story. */
@@ -18,10 +21,8 @@ export const DEMO_START = Date.parse('2026-11-23T00:00:00+08:00');
 
 export interface DemoOptions {
   days: number;
+  /** Households: the compound's three, and normal ones beyond them (a water meter and a door each). */
   households: number;
-  /** Which household (1-based) stops using water, and when (hours after the start). */
-  stoppingHousehold: number;
-  stopsAfterHours: number;
   logger: Logger;
   progress: (line: string) => void;
 }
@@ -30,23 +31,22 @@ export interface DemoResult {
   tickets: Ticket[];
   readings: number;
   alerts: number;
-  stoppedHouseholdId: string;
+  story: string[];
 }
 
 export const householdId = (n: number): string => `hh-${100 + n}`;
 
 /**
- * The whole pipeline in one process on embedded defaults: cloud on SQLite, gateway with its
- * aedes broker, simulated water meters over MQTT on loopback, all on one virtual clock that
- * the scenario advances hour by hour.
+ * The whole pipeline in one process on embedded defaults: cloud on SQLite, a gateway with its
+ * aedes broker, Modbus and DL/T 645 lines and watch listener, and the compound's simulated devices
+ * on their real protocols over loopback (RS-485 lines through simulated serial device servers, so
+ * no serial port is needed), all on one virtual clock the scenario advances hour by hour.
  */
 export async function runDemoScenario(o: DemoOptions): Promise<DemoResult> {
   const dir = mkdtempSync(join(tmpdir(), 'gridwatch-demo-'));
   const clock = new VirtualClock(DEMO_START);
   const gatewayToken = generateToken();
   const readerToken = generateToken();
-  const stopsAt = DEMO_START + o.stopsAfterHours * HOUR;
-  const stoppedHouseholdId = householdId(o.stoppingHousehold);
   const closers: Array<() => Promise<void>> = [];
   try {
     const cloud = await startCloud(
@@ -60,47 +60,49 @@ export async function runDemoScenario(o: DemoOptions): Promise<DemoResult> {
     );
     closers.unshift(() => cloud.close());
 
-    const households = Array.from({ length: o.households }, (_, i) => i + 1);
-    // Each meter logs in to the gateway's broker with its own password, as installed meters do.
-    const meterSecrets = new Map(households.map((n) => [n, generateToken()]));
+    // Each device logs in with its own password, as installed devices do; Zigbee ones through the bridge.
+    const secrets = { wm101: generateToken(), wm102: generateToken(), wm103: generateToken(), band102: generateToken(), z2m: generateToken() };
+    const ports = { mqtt: await freePort(), watch: await freePort(), modbusTcp: await freePort(), meterLine: await freePort(), siteLine: await freePort() };
+    const compound = demoCompound({
+      start: DEMO_START,
+      ports,
+      secrets,
+      // 10:00 on the second day (the first with --days 2), so the 24 h window closes in the run.
+      waterStopsAfterH: Math.min(24 + 10, (o.days - 2) * 24 + 10),
+      sosAfterH: 14.5,
+      fallAfterH: 20.25,
+    });
+    const extra = extraHouseholds(o.households);
     const gateway = await startGateway(
       gatewayConfigSchema.parse({
         gatewayId: 'gw-demo',
         dataDir: join(dir, 'gateway'),
-        // The virtual clock runs days in a second, so each meter sends hundreds of messages a
+        // The virtual clock runs days in a second, so each device sends hundreds of messages a
         // second of wall time: the per-client limit is scaled with it.
-        mqtt: { host: '127.0.0.1', port: 0, ratePerClient: 100_000, ratePerClientBurst: 100_000 },
+        mqtt: { host: '127.0.0.1', port: ports.mqtt, ratePerClient: 100_000, ratePerClientBurst: 100_000, bridges: compound.gateway.bridges },
         cloud: { url: cloud.url, token: gatewayToken.token },
-        devices: households.map((n) => ({
-          id: `wm-${100 + n}`,
-          householdId: householdId(n),
-          profile: 'generic/mqtt-water-flow',
-          mqttPasswordSha256: meterSecrets.get(n)!.sha256,
-        })),
+        devices: [...compound.gateway.devices!, ...extra.gateway],
+        modbus: compound.gateway.modbus,
+        dlt645: compound.gateway.dlt645,
+        watch: compound.gateway.watch,
       }),
       { clock, logger: o.logger.child({ component: 'gateway' }) },
     );
     closers.unshift(() => gateway.close());
 
-    const fleet = await startWaterFleet(
-      simulateConfigSchema.parse({
-        broker: `mqtt://127.0.0.1:${gateway.mqttPort}`,
-        interval: '15m',
-        meters: households.map((n) => ({
-          deviceId: `wm-${100 + n}`,
-          seed: 100 + n,
-          initialVolumeL: 1_000 * n,
-          password: meterSecrets.get(n)!.token,
-          ...(n === o.stoppingHousehold ? { stopsAt: new Date(stopsAt).toISOString() } : {}),
-        })),
-      }),
-      { clock, logger: o.logger.child({ component: 'simulator' }) },
-    );
-    closers.unshift(() => fleet.stop());
-
+    const simulation = await startSimulation(simulateConfigSchema.parse({ ...compound.simulate, devices: [...compound.simulate.devices!, ...extra.simulate] }), {
+      clock,
+      logger: o.logger.child({ component: 'simulator' }),
+    });
+    closers.unshift(() => simulation.stop());
+    const byProtocol = simulation.devices.reduce<Record<string, number>>((n, d) => ({ ...n, [d.protocol]: (n[d.protocol] ?? 0) + 1 }), {});
     o.progress(
-      `${o.households} households, one water meter each, reporting every 15 min; ${stoppedHouseholdId} stops using water at ${localTime(stopsAt)}`,
+      `${o.households} households and a construction site: ${simulation.devices.length} devices (${Object.entries(byProtocol)
+        .map(([p, n]) => `${n} ${p}`)
+        .join(', ')})`,
     );
+    o.progress(`the story (ticket, grade, why):\n  ${compound.story.join('\n  ')}`);
+
     const end = DEMO_START + o.days * 24 * HOUR;
     let ticketsSoFar = 0;
     while (clock.now() < end) {
@@ -109,11 +111,9 @@ export async function runDemoScenario(o: DemoOptions): Promise<DemoResult> {
       if ((clock.now() - DEMO_START) % (6 * HOUR) === 0) {
         const tickets = await cloud.store.listTickets({});
         const status = gateway.status();
-        const news = tickets.length > ticketsSoFar ? `  <- ticket opened for ${tickets.at(-1)!.householdId}` : '';
+        const news = tickets.length > ticketsSoFar ? `  <- ${tickets.slice(ticketsSoFar).map((t) => `${t.rule} for ${t.householdId}`).join(', ')}` : '';
         ticketsSoFar = tickets.length;
-        o.progress(
-          `${localTime(clock.now())}  readings ${String(status.mqtt.readings).padStart(4)}  outbox ${status.outbox.pending}  tickets ${tickets.length}${news}`,
-        );
+        o.progress(`${localTime(clock.now())}  readings ${String(readingsOf(status)).padStart(6)}  outbox ${status.outbox.pending}  tickets ${tickets.length}${news}`);
       }
     }
     await drain(clock, gateway);
@@ -122,11 +122,32 @@ export async function runDemoScenario(o: DemoOptions): Promise<DemoResult> {
     if (!response.ok) throw new Error(`GET /v1/tickets answered ${response.status}: ${await response.text()}`);
     const { tickets } = (await response.json()) as { tickets: Ticket[] };
     const status = gateway.status();
-    return { tickets, readings: status.mqtt.readings, alerts: status.uplink.delivered, stoppedHouseholdId };
+    return { tickets, readings: readingsOf(status), alerts: status.uplink.delivered, story: compound.story };
   } finally {
     for (const close of closers) await close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Readings from every driver: MQTT, polled lines, wristbands. */
+function readingsOf(status: GatewayStatus): number {
+  return status.mqtt.readings + status.polled.reduce((n, p) => n + p.counters.readings, 0) + (status.watch?.readings ?? 0);
+}
+
+/** Normal households beyond the compound's three: a water meter (own login) and a Zigbee door contact each. */
+function extraHouseholds(households: number) {
+  const ns = Array.from({ length: Math.max(0, households - 3) }, (_, i) => i + 4);
+  const secrets = new Map(ns.map((n) => [n, generateToken()]));
+  return {
+    gateway: ns.flatMap((n) => [
+      { id: `wm-${100 + n}`, householdId: householdId(n), profile: 'generic/mqtt-water-flow', mqttPasswordSha256: secrets.get(n)!.sha256 },
+      { id: `door-${100 + n}`, householdId: householdId(n), profile: 'aqara/mccgq11lm', topicName: `${householdId(n)} front door` },
+    ]),
+    simulate: ns.flatMap((n) => [
+      { id: `wm-${100 + n}`, kind: 'water' as const, seed: 100 + n, initialVolumeL: 1_000 * n, password: secrets.get(n)!.token },
+      { id: `door-${100 + n}`, kind: 'door' as const, seed: 100 + n, bridge: 'z2m', topicName: `${householdId(n)} front door` },
+    ]),
+  };
 }
 
 /** Waits until the outbox is empty, moving the clock on so that a backed-off uplink retries. */

@@ -21,6 +21,7 @@ import { RuleEngine } from './rules/engine.js';
 import { buildRuleBook } from './rules/rule-book.js';
 import { RuleStateStore } from './rules/state-store.js';
 import { ClockWatch } from './clock-watch.js';
+import { DeviceActivity, type PushedDeviceHealth } from './device-activity.js';
 import { GatewayRuns } from './runs.js';
 import { Uplink, type UplinkStatus } from './uplink.js';
 
@@ -39,6 +40,8 @@ export interface GatewayStatus {
   upstream: { connected: boolean } | null;
   /** Polled devices (Modbus and DL/T 645): online, last seen, faults by kind. */
   polled: DeviceHealth[];
+  /** Devices that report by themselves (MQTT, 4G wristbands): online, last seen, what could not be read. */
+  pushed: PushedDeviceHealth[];
   /** The 3G watch listener, when configured. */
   watch: (WatchServerCounters & { port: number }) | null;
   outbox: { pending: number; rejected: number };
@@ -115,7 +118,11 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   }
   watch.start();
 
-  const ingest = new MqttIngest(devices, engine, clock, logger.child({ component: 'mqtt' }));
+  // Last seen and unreadable frames, per device that reports by itself.
+  const activity = new DeviceActivity(clock);
+  for (const d of devices.values()) activity.register(d.context, 'mqtt');
+  for (const w of wristbands.values()) activity.register(w, 'watch');
+  const ingest = new MqttIngest(devices, engine, activity, clock, logger.child({ component: 'mqtt' }));
   const byId = new Map([...devices.values()].map((d) => [d.context.deviceId, d]));
   const acl = new MqttAcl(
     {
@@ -169,7 +176,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
 
   const watchServer =
     config.watch &&
-    new WatchServer({ host: config.watch.host, port: config.watch.port, devices: wristbands, engine, clock, logger: logger.child({ component: 'watch' }) });
+    new WatchServer({ host: config.watch.host, port: config.watch.port, devices: wristbands, engine, activity, clock, logger: logger.child({ component: 'watch' }) });
   await watchServer?.start();
 
   const pollers: DevicePoller[] = [
@@ -203,7 +210,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     outbox,
     uplink,
     replaceRules: (next) => engine.replaceRules(buildRuleBook(next.rules, next.households, next.tagOverrides)),
-    status: () => ({ gatewayId: config.gatewayId, mqtt: { ...ingest.counters }, upstream: upstream ? { connected: upstream.connected() } : null, polled: pollers.map((p) => p.health()),
+    status: () => ({ gatewayId: config.gatewayId, mqtt: { ...ingest.counters }, upstream: upstream ? { connected: upstream.connected() } : null, polled: pollers.map((p) => p.health()), pushed: activity.snapshot(),
       watch: watchServer ? { ...watchServer.counters, port: watchServer.port } : null, outbox: outbox.counts(), uplink: uplink.status() }),
     async close() {
       clearInterval(flushTimer);

@@ -1,4 +1,4 @@
-import type { DeviceEvent, Metric } from '../firmware-profiles/metrics.js';
+import { isCounter, type DeviceEvent, type Metric } from '../firmware-profiles/metrics.js';
 import type { MqttJsonProfile } from '../firmware-profiles/schema.js';
 
 /**
@@ -15,7 +15,10 @@ export function encodeJsonPayload(profile: MqttJsonProfile, metrics: Partial<Rec
   };
   for (const field of profile.fields) {
     const value = metrics[field.metric];
-    if (value !== undefined) put(field.path, Math.round(((value - field.offset) / field.scale) * 1000) / 1000);
+    if (value === undefined) continue;
+    const raw = (value - field.offset) / field.scale;
+    // A counter whose unit is a pulse (10 L per pulse) counts whole pulses, as Tasmota's C1 does.
+    put(field.path, isCounter(field.metric) && field.scale > 1 ? Math.floor(raw) : Math.round(raw * 1000) / 1000);
   }
   for (const flag of profile.flags) {
     const value = metrics[flag.metric];

@@ -1,6 +1,7 @@
 import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/log.js';
 import { decodeJsonPayload } from '../../firmware-profiles/decode-json.js';
+import type { DeviceActivity } from '../device-activity.js';
 import type { RuleEngine } from '../rules/engine.js';
 import type { BrokerVerdict } from './mqtt-broker.js';
 import type { MqttDevice } from './mqtt-devices.js';
@@ -49,6 +50,7 @@ export class MqttIngest {
   constructor(
     private readonly devices: ReadonlyMap<string, MqttDevice>,
     private readonly engine: RuleEngine,
+    private readonly activity: DeviceActivity,
     private readonly clock: Clock,
     private readonly logger: Logger,
   ) {}
@@ -64,6 +66,7 @@ export class MqttIngest {
     const decoded = decodeJsonPayload(device.profile, payload);
     if (!decoded.ok) {
       this.counters.malformed++;
+      this.activity.malformed(device.context.deviceId, decoded.reason);
       this.logger.warn(
         { device: device.context.deviceId, profile: device.profile.id, topic, reason: decoded.reason },
         'malformed frame rejected',
@@ -71,6 +74,7 @@ export class MqttIngest {
       return;
     }
     this.counters.readings++;
+    this.activity.seen(device.context.deviceId);
     const reading = { deviceId: device.context.deviceId, at: this.clock.now(), metrics: decoded.metrics };
     this.engine.process(decoded.events.length > 0 ? { ...reading, events: decoded.events } : reading, device.context);
   }

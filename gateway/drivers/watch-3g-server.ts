@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/log.js';
 import { decodeWatchMessage, parseWatchMessage, watchReply } from '../../firmware-profiles/watch-3g-codec.js';
+import type { DeviceActivity } from '../device-activity.js';
 import type { RuleEngine } from '../rules/engine.js';
 import type { DeviceContext } from '../rules/evaluator.js';
 
@@ -12,6 +13,8 @@ export interface WatchServerOptions {
   /** Wristbands by the id they send (IMEI or registration code). */
   devices: ReadonlyMap<string, DeviceContext>;
   engine: RuleEngine;
+  /** Last seen and unreadable messages, per wristband. */
+  activity?: DeviceActivity;
   clock: Clock;
   logger: Logger;
   /** A connection that sends nothing for this long is closed (a 4G band sends LK every few minutes). @default 600000 */
@@ -100,17 +103,21 @@ export class WatchServer {
     const decoded = decodeWatchMessage(message);
     if (decoded && 'error' in decoded) {
       this.counters.malformed++;
+      this.o.activity?.malformed(device.deviceId, decoded.error);
       this.o.logger.warn({ device: device.deviceId, command: message.command, reason: decoded.error }, 'watch message not understood');
     } else if (decoded) {
       try {
         const reading = { deviceId: device.deviceId, at: this.o.clock.now(), metrics: decoded.metrics };
         this.o.engine.process(decoded.events.length > 0 ? { ...reading, events: decoded.events } : reading, device);
         this.counters.readings++;
+        this.o.activity?.seen(device.deviceId);
       } catch (err) {
         // Not stored: no reply, so the band sends its alarm again.
         this.o.logger.error({ err, device: device.deviceId }, 'watch reading could not be stored; not acknowledged');
         return;
       }
+    } else {
+      this.o.activity?.seen(device.deviceId, false); // a heartbeat: alive, nothing to read
     }
     const reply = watchReply(message);
     if (reply) socket.write(reply);

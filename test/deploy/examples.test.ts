@@ -79,13 +79,40 @@ describe('examples/', () => {
     const cloud = loadCloudConfig(path('examples/cloud.yaml'), {});
     const simulate = loadSimulateConfig(path('examples/simulate.yaml'));
     const devices = mqttDevicesByTopic(gateway.devices, loadProfiles());
-    expect(simulate.meters.map((m) => m.deviceId).sort()).toEqual(gateway.devices.map((d) => d.id).sort());
+    const mqttSimulated = simulate.devices.filter((d) => d.watchId === undefined && d.on === undefined);
+    // Polled devices: the gateway's bus or line reaches the simulated server, with the same unit or address.
+    for (const d of simulate.devices.filter((x) => x.on !== undefined)) {
+      const bus = gateway.modbus.buses.find((b) => b.devices.some((g) => g.id === d.id));
+      const line = gateway.dlt645.lines.find((l) => l.devices.some((g) => g.id === d.id));
+      if (d.on === 'modbus-tcp') {
+        expect(bus?.tcp?.port, d.id).toBe(simulate.modbusTcp!.port);
+        expect(bus!.devices.find((g) => g.id === d.id)!.unitId, d.id).toBe(d.unitId);
+        continue;
+      }
+      const simLine = simulate.lines.find((l) => l.id === d.on)!;
+      expect(bus?.id ?? line?.id, d.id).toBe(simLine.id);
+      expect(bus?.rtuOverTcp?.port ?? line?.tcp?.port, d.id).toBe(simLine.tcp!.port);
+      if (line) expect(line.devices.find((g) => g.id === d.id)!.address, d.id).toBe(d.address);
+    }
+    for (const d of simulate.devices.filter((x) => x.watchId !== undefined)) {
+      expect(gateway.watch?.devices.find((g) => g.id === d.id)?.watchId, d.id).toBe(d.watchId);
+      expect(simulate.watchServer?.port).toBe(gateway.watch!.port);
+    }
+    const gatewayIds = [...gateway.devices, ...gateway.modbus.buses.flatMap((b) => b.devices), ...gateway.dlt645.lines.flatMap((l) => l.devices), ...(gateway.watch?.devices ?? [])].map((d) => d.id);
+    expect(simulate.devices.map((d) => d.id).sort()).toEqual(gatewayIds.sort());
+    expect(mqttSimulated.map((d) => d.id).sort()).toEqual(gateway.devices.map((d) => d.id).sort());
     expect(new URL(gateway.cloud.url).port).toBe(String(cloud.http.port));
     expect(simulate.broker).toBe(`mqtt://127.0.0.1:${gateway.mqtt.port}`);
     expect([...devices.keys()]).toContain('tele/water_meter_103/SENSOR');
-    // Every simulated meter logs in with the password whose hash the gateway holds.
-    for (const m of simulate.meters) {
-      expect(gateway.devices.find((d) => d.id === m.deviceId)?.mqttPasswordSha256, m.deviceId).toBe(hashToken(m.password!));
+    // Every simulated MQTT device logs in with the password whose hash the gateway holds, or
+    // through a bridge the gateway knows.
+    for (const d of mqttSimulated) {
+      if (d.bridge !== undefined) {
+        const bridge = simulate.bridges.find((b) => b.id === d.bridge)!;
+        expect(gateway.mqtt.bridges.find((b) => b.username === bridge.username)?.passwordSha256, d.id).toBe(hashToken(bridge.password));
+      } else {
+        expect(gateway.devices.find((g) => g.id === d.id)?.mqttPasswordSha256, d.id).toBe(hashToken(d.password!));
+      }
     }
   });
 });

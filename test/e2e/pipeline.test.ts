@@ -53,10 +53,9 @@ describe('cloud, gateway and simulator as separate processes', () => {
       join(dir, 'simulate.yaml'),
       stringify({
         broker: `mqtt://127.0.0.1:${mqttPort}`,
-        interval: '15m',
-        meters: [
-          { deviceId: 'wm-201', seed: 201, password: meter201.token },
-          { deviceId: 'wm-202', seed: 202, stopsAt: start, password: meter202.token },
+        devices: [
+          { id: 'wm-201', kind: 'water', seed: 201, interval: '15m', password: meter201.token },
+          { id: 'wm-202', kind: 'water', seed: 202, interval: '15m', stopsAt: start, password: meter202.token },
         ],
       }),
     );
@@ -78,7 +77,7 @@ describe('cloud, gateway and simulator as separate processes', () => {
     await gateway.waitForLog(/gateway started/);
     const simulator = startGridwatch(['simulate', '--config', join(dir, 'simulate.yaml'), ...clockArgs]);
     running.push(simulator);
-    await simulator.waitForLog(/simulated water meters started/);
+    await simulator.waitForLog(/simulated devices started/);
 
     // 24 simulated hours are 12 s here; allow for slow machines, then 3 more simulated hours.
     let tickets: Ticket[] = [];
@@ -103,7 +102,7 @@ describe('cloud, gateway and simulator as separate processes', () => {
       .stderr()
       .split('\n')
       .map((line) => (line.startsWith('{') ? (JSON.parse(line) as { msg?: string; time?: number }) : {}))
-      .find((entry) => entry.msg === 'simulated water meters started')!;
+      .find((entry) => entry.msg === 'simulated devices started')!;
     const firedAfterH = (Date.parse(tickets[0]!.openedAt) - simulatedAt(started.time!)) / 3_600_000;
     console.log(`e2e: fired ${firedAfterH.toFixed(3)} h after the meter started`);
     expect(firedAfterH).toBeGreaterThanOrEqual(24);

@@ -32,7 +32,8 @@ describe('every firmware profile', () => {
       test('what its simulator encodes decodes to the same values and events', () => {
         // A plausible value for every metric the profile maps, and every event it knows.
         const metrics = Object.fromEntries(
-          [...profile.fields.map((f) => [f.metric, f.max !== undefined ? f.max / 2 : 1234.5]), ...profile.flags.map((f) => [f.metric, 1])] as Array<[string, number]>,
+          // A pulse counter (10 L a pulse) counts whole pulses: pick a value it can show.
+          [...profile.fields.map((f) => [f.metric, f.max !== undefined ? f.max / 2 : f.scale > 1 ? 1234 * f.scale : 1234.5]), ...profile.flags.map((f) => [f.metric, 1])] as Array<[string, number]>,
         );
         const events = profile.events.map((e) => e.event);
         const result = decodeJsonPayload(profile, Buffer.from(encodeJsonPayload(profile, metrics, events)));
