@@ -66,6 +66,13 @@ export interface WatchReading {
 
 const POSITION = /^(UD\d?|UD_[A-Z]+|AL[A-Z0-9]*|WT)$/;
 
+/** A numeric field, or undefined when it is empty ("" would read as 0: a flat battery). */
+function numberIn(field: string | undefined): number | undefined {
+  if (field === undefined || field.trim() === '') return undefined;
+  const n = Number(field.trim());
+  return Number.isFinite(n) ? n : undefined;
+}
+
 /**
  * What a message says in the rules' vocabulary. Position reports (UD*, AL*, WT) carry a fix
  * (only when its validity is A), the battery, and, in AL, the terminal status bits: bit 16 SOS,
@@ -74,25 +81,25 @@ const POSITION = /^(UD\d?|UD_[A-Z]+|AL[A-Z0-9]*|WT)$/;
 export function decodeWatchMessage(message: WatchMessage): WatchReading | { error: string } | undefined {
   const f = message.fields;
   if (message.command === 'bphrt') {
-    const hr = Number(f[2]);
-    return Number.isFinite(hr) && hr > 0 ? { metrics: { heart_rate_bpm: hr }, events: [] } : { error: `bphrt without a heart rate: ${f.join(',')}` };
+    const hr = numberIn(f[2]);
+    return hr !== undefined && hr > 0 ? { metrics: { heart_rate_bpm: hr }, events: [] } : { error: `bphrt without a heart rate: ${f.join(',')}` };
   }
   if (message.command === 'LK') {
-    const battery = Number(f[2]);
-    return { metrics: Number.isFinite(battery) && f[2] !== undefined && f[2] !== '' ? { battery_pct: battery } : {}, events: [] };
+    const battery = numberIn(f[2]);
+    return { metrics: battery !== undefined && battery >= 0 && battery <= 100 ? { battery_pct: battery } : {}, events: [] };
   }
   if (!POSITION.test(message.command)) return undefined;
   // date, time, validity, lat, N/S, lon, E/W, speed, course, altitude, satellites, gsm, battery, steps, rolls, status, ...
   if (f.length < 16) return { error: `${message.command} with ${f.length} fields, expected at least 16` };
   const metrics: Partial<Record<Metric, number>> = {};
-  const lat = Number(f[3]!.trim());
-  const lon = Number(f[5]!.trim());
-  if (f[2] === 'A' && Number.isFinite(lat) && Number.isFinite(lon)) {
+  const lat = numberIn(f[3]);
+  const lon = numberIn(f[5]);
+  if (f[2] === 'A' && lat !== undefined && lon !== undefined && Math.abs(lat) <= 90 && Math.abs(lon) <= 180) {
     metrics.latitude_deg = f[4] === 'S' ? -lat : lat;
     metrics.longitude_deg = f[6] === 'W' ? -lon : lon;
   }
-  const battery = Number(f[12]);
-  if (Number.isFinite(battery) && battery >= 0 && battery <= 100) metrics.battery_pct = battery;
+  const battery = numberIn(f[12]);
+  if (battery !== undefined && battery >= 0 && battery <= 100) metrics.battery_pct = battery;
   const events: DeviceEvent[] = [];
   if (message.command.startsWith('AL')) {
     const status = parseInt(f[15]!, 16);
