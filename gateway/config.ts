@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { byteSizeSchema } from '../lib/byte-size.js';
 import { durationSchema } from '../lib/duration.js';
 import { idSchema } from '../lib/ids.js';
 import { sha256HexSchema } from '../lib/tokens.js';
@@ -187,6 +188,19 @@ export const gatewayConfigSchema = z
         retryMax: durationSchema.default(60_000),
         /** @default "10s" */
         requestTimeout: durationSchema.default(10_000),
+        /** Send every reading for the cloud's telemetry (its own lane, behind alerts). @default true */
+        sendReadings: z.boolean().default(true),
+        /** Readings per request. @default 2000 */
+        readingsBatchSize: z.number().int().min(1).max(5_000).default(2_000),
+        /** Readings wait up to this long to fill a batch. @default "10s" */
+        readingsLinger: durationSchema.default(10_000),
+        /**
+         * Disk the queued readings may take while the cloud is away; past it the oldest are
+         * dropped and counted (alerts are never dropped). @default "256MiB"
+         */
+        readingsQuota: byteSizeSchema.default(256 * 1024 * 1024),
+        /** After failing this long the cloud counts as unreachable, and the gateway says so. @default "3m" */
+        unreachableAfter: durationSchema.default(180_000),
       })
       .strict(),
     /** MQTT devices. */

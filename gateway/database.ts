@@ -35,6 +35,19 @@ const MIGRATIONS: readonly string[] = [
    );`,
   `ALTER TABLE alert_cooldowns ADD COLUMN held_alert TEXT;
    ALTER TABLE alert_cooldowns ADD COLUMN release_at INTEGER;`,
+  // Life-safety alerts (P1: SOS, fall...) go first; readings get their own lane with a quota.
+  `ALTER TABLE outbox ADD COLUMN priority INTEGER NOT NULL DEFAULT 1;
+   UPDATE outbox SET priority = 0 WHERE json_extract(body, '$.grade') = 'P1';
+   CREATE INDEX outbox_priority ON outbox (priority, rejected);
+   CREATE TABLE readings_outbox (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     body TEXT NOT NULL
+   );
+   CREATE TABLE gateway_meta (
+     key TEXT PRIMARY KEY,
+     value TEXT NOT NULL
+   );
+   INSERT INTO gateway_meta (key, value) VALUES ('readings_stream', lower(hex(randomblob(16)))), ('readings_dropped', '0');`,
 ];
 
 export function openGatewayDatabase(dataDir: string): SqliteDatabase {

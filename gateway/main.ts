@@ -23,7 +23,12 @@ import { RuleStateStore } from './rules/state-store.js';
 import { ClockWatch } from './clock-watch.js';
 import { DeviceActivity, type PushedDeviceHealth } from './device-activity.js';
 import { GatewayRuns } from './runs.js';
+import PQueue from 'p-queue';
 import { Uplink, type UplinkStatus } from './uplink.js';
+import { CloudReachability } from './cloud-reachability.js';
+import type { ReadingSink } from './reading-sink.js';
+import { ReadingsLane, type ReadingsLaneCounts } from './readings-lane.js';
+import { ReadingsUplink, type ReadingsUplinkStatus } from './readings-uplink.js';
 
 export interface GatewayDeps {
   clock: Clock;
@@ -46,12 +51,18 @@ export interface GatewayStatus {
   watch: (WatchServerCounters & { port: number }) | null;
   outbox: { pending: number; rejected: number };
   uplink: UplinkStatus;
+  /** The readings lane: queued for the cloud, dropped by the quota, and its uplink. */
+  readings: ReadingsLaneCounts & { uplink: ReadingsUplinkStatus | null };
+  /** Since when (clock ms) the cloud has not answered for longer than cloud.unreachableAfter; null while it answers. */
+  cloudUnreachableSince: number | null;
 }
 
 export interface GatewayHandle {
   mqttPort: number;
   outbox: Outbox;
   uplink: Uplink;
+  readings: ReadingsLane;
+  readingsUplink: ReadingsUplink | null;
   status(): GatewayStatus;
   /**
    * Takes the rules, households and tag overrides of a new config (already validated); rules
@@ -112,6 +123,23 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     },
   });
   engine.start();
+
+  // Every reading goes to the rules (which commit any alert before returning) and, for the
+  // cloud's telemetry, to the readings lane (group-committed; drivers acknowledge after it).
+  const lane = new ReadingsLane(db, { quotaBytes: config.cloud.readingsQuota, logger: logger.child({ component: 'readings' }) });
+  const sink: ReadingSink = config.cloud.sendReadings
+    ? {
+        process: (reading, device) => {
+          engine.process(reading, device);
+          // A frame that only says something happened (an SOS key) has no values for telemetry.
+          for (const _ in reading.metrics) {
+            lane.add(reading, device);
+            break;
+          }
+        },
+        durable: () => lane.durable(),
+      }
+    : engine;
   if (stepMs !== 0) {
     logger.warn({ stepMs }, 'the clock is earlier than when this gateway last ran; stored times are moved by the difference');
     engine.shiftTime(stepMs);
@@ -122,7 +150,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   const activity = new DeviceActivity(clock);
   for (const d of devices.values()) activity.register(d.context, 'mqtt');
   for (const w of wristbands.values()) activity.register(w, 'watch');
-  const ingest = new MqttIngest(devices, engine, activity, clock, logger.child({ component: 'mqtt' }));
+  const ingest = new MqttIngest(devices, sink, activity, clock, logger.child({ component: 'mqtt' }));
   const byId = new Map([...devices.values()].map((d) => [d.context.deviceId, d]));
   const acl = new MqttAcl(
     {
@@ -161,7 +189,13 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
       logger: logger.child({ component: 'mqtt-upstream' }),
     });
 
+  // One request queue for both lanes: alerts take the first free connection.
+  const requests = new PQueue({ concurrency: 2 });
+  const reachability = new CloudReachability({ clock, logger: logger.child({ component: 'uplink' }), unreachableAfterMs: config.cloud.unreachableAfter });
+  reachability.describeWith(() => ({ alertsPending: outbox.counts().pending, readingsQueued: lane.counts().queued }));
   const uplink = new Uplink({
+    requests,
+    reachability,
     outbox,
     cloudUrl: config.cloud.url,
     token,
@@ -173,15 +207,32 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     requestTimeoutMs: config.cloud.requestTimeout,
   });
   uplink.start();
+  const readingsUplink = config.cloud.sendReadings
+    ? new ReadingsUplink({
+        lane,
+        requests,
+        reachability,
+        cloudUrl: config.cloud.url,
+        token,
+        clock,
+        logger: logger.child({ component: 'uplink' }),
+        batchSize: config.cloud.readingsBatchSize,
+        lingerMs: config.cloud.readingsLinger,
+        retryInitialMs: config.cloud.retryInitial,
+        retryMaxMs: config.cloud.retryMax,
+        requestTimeoutMs: config.cloud.requestTimeout,
+      })
+    : null;
+  readingsUplink?.start();
 
   const watchServer =
     config.watch &&
-    new WatchServer({ host: config.watch.host, port: config.watch.port, devices: wristbands, engine, activity, clock, logger: logger.child({ component: 'watch' }) });
+    new WatchServer({ host: config.watch.host, port: config.watch.port, devices: wristbands, engine: sink, activity, clock, logger: logger.child({ component: 'watch' }) });
   await watchServer?.start();
 
   const pollers: DevicePoller[] = [
-    ...modbusLines.flatMap(({ bus, devices: onBus }) => onBus.map((device) => new ModbusPoller(device, bus, engine, clock, logger.child({ component: 'modbus' })))),
-    ...dltLines.flatMap(({ line, devices: onLine }) => onLine.map((device) => new Dlt645Poller(device, line, engine, clock, logger.child({ component: 'dlt645' })))),
+    ...modbusLines.flatMap(({ bus, devices: onBus }) => onBus.map((device) => new ModbusPoller(device, bus, sink, clock, logger.child({ component: 'modbus' })))),
+    ...dltLines.flatMap(({ line, devices: onLine }) => onLine.map((device) => new Dlt645Poller(device, line, sink, clock, logger.child({ component: 'dlt645' })))),
   ];
   for (const poller of pollers) poller.start();
 
@@ -209,9 +260,12 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     mqttPort: broker.port,
     outbox,
     uplink,
+    readings: lane,
+    readingsUplink,
     replaceRules: (next) => engine.replaceRules(buildRuleBook(next.rules, next.households, next.tagOverrides)),
     status: () => ({ gatewayId: config.gatewayId, mqtt: { ...ingest.counters }, upstream: upstream ? { connected: upstream.connected() } : null, polled: pollers.map((p) => p.health()), pushed: activity.snapshot(),
-      watch: watchServer ? { ...watchServer.counters, port: watchServer.port } : null, outbox: outbox.counts(), uplink: uplink.status() }),
+      watch: watchServer ? { ...watchServer.counters, port: watchServer.port } : null, outbox: outbox.counts(), uplink: uplink.status(),
+      readings: { ...lane.counts(), uplink: readingsUplink?.status() ?? null }, cloudUnreachableSince: reachability.unreachableSince }),
     async close() {
       clearInterval(flushTimer);
       await broker.close();
@@ -223,6 +277,9 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
       engine.stop();
       flush();
       await uplink.stop();
+      await readingsUplink?.stop();
+      reachability.stop();
+      lane.close();
       db.close();
       logger.info({ gatewayId: config.gatewayId }, 'gateway stopped');
     },

@@ -25,9 +25,16 @@ export class Outbox {
   constructor(db: SqliteDatabase) {
     this.#db = db;
     this.#insert = db.prepare(
-      'INSERT INTO outbox (alert_id, device_id, body, enqueued_at) VALUES (?, ?, ?, ?) ON CONFLICT (alert_id) DO NOTHING',
+      'INSERT INTO outbox (alert_id, device_id, body, enqueued_at, priority) VALUES (?, ?, ?, ?, ?) ON CONFLICT (alert_id) DO NOTHING',
     );
-    this.#peek = db.prepare('SELECT seq, body, attempts FROM outbox WHERE rejected = 0 ORDER BY seq LIMIT ?');
+    // Devices with a life-safety alert waiting go first, each with all its earlier alerts, so
+    // that an SOS never waits behind a queue of other devices' alerts and a device's alerts still
+    // arrive in the order they were raised.
+    this.#peek = db.prepare(
+      `SELECT seq, body, attempts FROM outbox WHERE rejected = 0
+       ORDER BY device_id IN (SELECT device_id FROM outbox WHERE priority = 0 AND rejected = 0) DESC, seq
+       LIMIT ?`,
+    );
     this.#delete = db.prepare('DELETE FROM outbox WHERE alert_id = ?');
     this.#fail = db.prepare('UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE alert_id = ?');
     this.#reject = db.prepare('UPDATE outbox SET rejected = 1, last_error = ? WHERE alert_id = ?');
@@ -39,7 +46,7 @@ export class Outbox {
    * An alert id already queued is ignored (ids are deterministic, so that is a repeat).
    */
   enqueue(alerts: readonly Alert[], enqueuedAt: number): void {
-    for (const alert of alerts) this.#insert.run(alert.id, alert.deviceId, JSON.stringify(alert), enqueuedAt);
+    for (const alert of alerts) this.#insert.run(alert.id, alert.deviceId, JSON.stringify(alert), enqueuedAt, alert.grade === 'P1' ? 0 : 1);
   }
 
   /** Tells listeners (the uplink) that something was queued; call after the transaction committed. */
@@ -52,7 +59,10 @@ export class Outbox {
     return () => this.#listeners.delete(listener);
   }
 
-  /** The oldest entries not set aside, in the order they were queued. */
+  /**
+   * The entries to send next, not set aside: those of devices with a P1 alert waiting first,
+   * then the rest, each in the order they were queued.
+   */
   peek(limit: number): OutboxEntry[] {
     const rows = this.#peek.all(limit) as Array<{ seq: number; body: string; attempts: number }>;
     return rows.map((r) => ({ seq: r.seq, alert: JSON.parse(r.body) as Alert, attempts: r.attempts }));

@@ -1,6 +1,9 @@
 import type { Clock, TimerHandle } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
 import { errorBodySchema, ingestAlertsResponseSchema } from '../cloud/ingest/wire.js';
+import type PQueue from 'p-queue';
+import { backoffDelay, describeFetchError, retryAfterMs, RetryLaterError } from './backoff.js';
+import type { CloudReachability } from './cloud-reachability.js';
 import type { Outbox, OutboxEntry } from './outbox.js';
 
 export interface UplinkOptions {
@@ -22,6 +25,10 @@ export interface UplinkOptions {
   rejectedRetryMs?: number;
   /** Random source for jitter, injectable for tests. @default Math.random */
   random?: () => number;
+  /** Requests to the cloud go through this queue (shared with the readings lane; alerts first). */
+  requests?: PQueue;
+  /** Told of each success and failure, to say when the cloud is unreachable. */
+  reachability?: CloudReachability;
 }
 
 export interface UplinkStatus {
@@ -54,7 +61,7 @@ class TooLargeError extends Error {}
  * with jitter, capped, and tries again: the uplink never gives up and never crashes the gateway.
  */
 export class Uplink {
-  readonly #o: Required<UplinkOptions>;
+  readonly #o: Required<Omit<UplinkOptions, 'requests' | 'reachability'>> & Pick<UplinkOptions, 'requests' | 'reachability'>;
   #running = false;
   #sending: Promise<void> | null = null;
   #retryTimer: TimerHandle | null = null;
@@ -118,6 +125,7 @@ export class Uplink {
         await this.#deliver(batch);
         this.#status.consecutiveFailures = 0;
         this.#status.lastError = null;
+        this.#o.reachability?.succeeded();
       }
     } catch (err) {
       this.#backOff(batch, err as Error);
@@ -150,17 +158,21 @@ export class Uplink {
 
   async #send(batch: OutboxEntry[]): Promise<void> {
     const url = new URL('/v1/ingest/alerts', this.#o.cloudUrl);
-    this.#abort = new AbortController();
+    const abort = (this.#abort = new AbortController());
     let response: Response;
     let text: string;
-    try {
-      response = await fetch(url, {
+    const request = async (): Promise<[Response, string]> => {
+      const r = await fetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${this.#o.token}` },
         body: JSON.stringify({ alerts: batch.map((e) => e.alert) }),
-        signal: AbortSignal.any([this.#abort.signal, AbortSignal.timeout(this.#o.requestTimeoutMs)]),
+        signal: AbortSignal.any([abort.signal, AbortSignal.timeout(this.#o.requestTimeoutMs)]),
       });
-      text = await response.text();
+      return [r, await r.text()];
+    };
+    try {
+      // Alerts go before readings when both lanes wait for a connection.
+      [response, text] = this.#o.requests ? ((await this.#o.requests.add(request, { priority: 1 })) as [Response, string]) : await request();
     } finally {
       this.#abort = null;
     }
@@ -176,7 +188,9 @@ export class Uplink {
         response.status === 401 || response.status === 403
           ? ' (check cloud.token and gatewayId in the gateway config, and the gateway entry in the cloud config)'
           : '';
-      throw new Error(`cloud answered ${response.status}${hint}: ${text.slice(0, 300)}`);
+      const message = `cloud answered ${response.status}${hint}: ${text.slice(0, 300)}`;
+      if (response.status === 429 || response.status === 503) throw new RetryLaterError(message, retryAfterMs(response.headers.get('retry-after'), Date.now()));
+      throw new Error(message);
     }
     let body: unknown;
     try {
@@ -219,11 +233,12 @@ export class Uplink {
   #backOff(batch: OutboxEntry[], err: Error): void {
     if (!this.#running) return;
     const failures = ++this.#status.consecutiveFailures;
-    const ceiling = Math.min(this.#o.retryMaxMs, this.#o.retryInitialMs * 2 ** Math.min(failures - 1, 30));
-    // "Equal jitter": at least half the ceiling, so a fleet of gateways spreads out but none hammers.
-    const delay = Math.round(ceiling / 2 + (this.#o.random() * ceiling) / 2);
-    const message = err.name === 'TimeoutError' ? `no answer within ${this.#o.requestTimeoutMs} ms` : describe(err);
+    const asked = err instanceof RetryLaterError ? err.retryAfterMs : undefined;
+    const delay = Math.max(backoffDelay(failures, this.#o.retryInitialMs, this.#o.retryMaxMs, this.#o.random), asked ?? 0);
+
+    const message = err.name === 'TimeoutError' ? `no answer within ${this.#o.requestTimeoutMs} ms` : describeFetchError(err);
     this.#status.lastError = message;
+    this.#o.reachability?.failed(message);
     this.#status.retryAt = this.#o.clock.now() + delay;
     let pending: number | undefined;
     try {
@@ -266,9 +281,4 @@ function invalidAlertIndexes(text: string, batchLength: number): Set<number> | u
     if (match && Number(match[1]) < batchLength) indexes.add(Number(match[1]));
   }
   return indexes.size > 0 ? indexes : undefined;
-}
-
-function describe(err: Error): string {
-  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ? `${err.message} (${cause.code})` : err.message;
 }

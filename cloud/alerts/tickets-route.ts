@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { idSchema } from '../../lib/ids.js';
 import type { AuthResult } from '../ingest/auth.js';
 import { invalidInput, unauthorized } from '../ingest/http-errors.js';
-import { ticketStateSchema, type Ticket } from './ticket.js';
+import { ticketSchema, ticketStateSchema, type Ticket } from './ticket.js';
 import { DEFAULT_TICKET_LIMIT, MAX_TICKET_LIMIT, type TicketStore } from './ticket-store.js';
 
 /** Query of GET /v1/tickets. Strict: a misspelt filter (`?status=open`) must not return everything. */
@@ -15,6 +15,9 @@ export const ticketsQuerySchema = z
     limit: z.coerce.number().int().min(1).max(MAX_TICKET_LIMIT).default(DEFAULT_TICKET_LIMIT),
   })
   .strict();
+
+/** 200 answer of GET /v1/tickets. */
+export const ticketsResponseSchema = z.object({ tickets: z.array(ticketSchema) });
 
 export interface TicketsRouteOptions {
   store: Pick<TicketStore, 'listTickets'>;

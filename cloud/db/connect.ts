@@ -16,6 +16,8 @@ export interface OpenCloudDbOptions {
    * own; production uses the URL's default.
    */
   pgSchema?: string | undefined;
+  /** Most PostgreSQL connections this pool opens. @default 10 (pg's default) */
+  poolSize?: number | undefined;
   logger: Logger;
 }
 
@@ -66,10 +68,20 @@ export async function openCloudDb(options: OpenCloudDbOptions): Promise<CloudDb>
       types: pgTypes,
       // A stopped server should fail a health check in seconds, not hang it.
       connectionTimeoutMillis: 5_000,
+      ...(options.poolSize !== undefined ? { max: options.poolSize } : {}),
       ...(options.pgSchema ? { options: `-c search_path=${options.pgSchema}` } : {}),
     });
-    // An idle client losing its server emits 'error' on the pool; unhandled, it would end the process.
-    pool.on('error', (err) => logger.error({ err }, 'idle PostgreSQL connection failed'));
+    // A client losing its server emits 'error'; unhandled, that would end the process. The pool
+    // listens only while a client is idle, and Kysely not at all while it holds one (between the
+    // statements of a transaction, say): a PostgreSQL restart under load would then kill the
+    // cloud. So every client gets a listener for its whole life. The statement in flight fails
+    // on its own, and the request is answered 503 database_unavailable.
+    pool.on('connect', (client) => {
+      client.on('error', (err) => logger.warn({ err }, 'PostgreSQL connection lost'));
+    });
+    pool.on('error', () => {
+      // Already logged by the client's own listener above.
+    });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, dialect: 'postgres', close: once(() => db.destroy()) };
   }

@@ -41,9 +41,46 @@ export interface TicketsTable {
   alert_count: number;
 }
 
+/**
+ * One row per (gateway, reading stream): the high-water mark of what the cloud committed. A
+ * reading with seq <= committed_seq is a duplicate; advancing the mark and adding the readings to
+ * the rollups happen in one transaction, so each reading counts exactly once.
+ */
+export interface ReadingStreamsTable {
+  gateway_id: string;
+  stream: string;
+  committed_seq: number;
+  /** When the mark last moved (the cloud's clock). */
+  updated_at_ms: number;
+}
+
+/**
+ * What the console shows without asking the telemetry store: per device, metric and UTC hour
+ * (China has no DST and a whole-hour offset, so these are local hours too), the count, sum,
+ * extremes and last value of the readings. Values are double precision (REAL on SQLite).
+ */
+export interface ReadingRollupsHourlyTable {
+  device_id: string;
+  metric: string;
+  /** Start of the hour, epoch ms, UTC. */
+  hour_start_ms: number;
+  /** Of the latest reading folded in (a device may be moved). */
+  gateway_id: string;
+  household_id: string;
+  sample_count: number;
+  value_sum: number;
+  value_min: number;
+  value_max: number;
+  /** The value of the reading with the latest `at` in the hour, and that time. */
+  last_value: number;
+  last_at_ms: number;
+}
+
 export interface Database {
   alerts: AlertsTable;
   tickets: TicketsTable;
+  reading_streams: ReadingStreamsTable;
+  reading_rollups_hourly: ReadingRollupsHourlyTable;
 }
 
 /**

@@ -6,7 +6,8 @@ import { OPEN_TICKET_PREDICATE, type Database } from './database.js';
 /**
  * Migrations live in code (not files found at run time), so the bundle and the tests always carry
  * exactly the schema they were written for. Each one must run on SQLite and PostgreSQL alike:
- * only text / integer / bigint columns, no engine-specific DDL. Names sort in order of application.
+ * only text / integer / bigint / double precision columns (SQLite gives the last REAL affinity),
+ * no engine-specific DDL. Names sort in order of application.
  */
 const migrations: Record<string, Migration> = {
   '0001-tickets-and-alerts': {
@@ -52,6 +53,40 @@ const migrations: Record<string, Migration> = {
         .addColumn('ticket_id', 'text', (c) => c.references('tickets.id'))
         .execute();
       await db.schema.createIndex('alerts_ticket_id').on('alerts').column('ticket_id').execute();
+    },
+  },
+  '0002-reading-streams-and-hourly-rollups': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('reading_streams')
+        .addColumn('gateway_id', 'text', (c) => c.notNull())
+        .addColumn('stream', 'text', (c) => c.notNull())
+        .addColumn('committed_seq', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at_ms', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('reading_streams_pk', ['gateway_id', 'stream'])
+        .execute();
+
+      await db.schema
+        .createTable('reading_rollups_hourly')
+        .addColumn('device_id', 'text', (c) => c.notNull())
+        .addColumn('metric', 'text', (c) => c.notNull())
+        .addColumn('hour_start_ms', 'bigint', (c) => c.notNull())
+        .addColumn('gateway_id', 'text', (c) => c.notNull())
+        .addColumn('household_id', 'text', (c) => c.notNull())
+        .addColumn('sample_count', 'bigint', (c) => c.notNull())
+        .addColumn('value_sum', 'double precision', (c) => c.notNull())
+        .addColumn('value_min', 'double precision', (c) => c.notNull())
+        .addColumn('value_max', 'double precision', (c) => c.notNull())
+        .addColumn('last_value', 'double precision', (c) => c.notNull())
+        .addColumn('last_at_ms', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('reading_rollups_hourly_pk', ['device_id', 'metric', 'hour_start_ms'])
+        .execute();
+      // The console asks "this household, these hours".
+      await db.schema
+        .createIndex('reading_rollups_hourly_household')
+        .on('reading_rollups_hourly')
+        .columns(['household_id', 'hour_start_ms'])
+        .execute();
     },
   },
 };

@@ -1,7 +1,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Alert } from '../../gateway/rules/alert.js';
+import type { Clock } from '../../lib/clock.js';
 import type { AuthResult } from './auth.js';
 import { invalidInput, issuesError, unauthorized } from './http-errors.js';
+import type { IngestMetrics } from './metrics.js';
+import type { RateLimiter } from './rate-limit.js';
+import { rateLimited } from './rate-limited.js';
 import { ingestAlertsRequestSchema, type IngestAlertsResponse } from './wire.js';
 
 /** Where ingest hands alerts on (the ticket store); an interface so ingest does not import alerts/. */
@@ -13,10 +17,15 @@ export interface AlertsRouteOptions {
   sink: AlertSink;
   /** Checks an Authorization header against the gateways' token digests; the principal is the gateway id. */
   verifyGateway: (authorization: string | undefined) => AuthResult<string>;
+  /** Per gateway, in alerts; of its own, so that readings never use up an alert's allowance. */
+  limiter: RateLimiter;
+  metrics: IngestMetrics;
+  clock: Clock;
 }
 
 /**
- * POST /v1/ingest/alerts: auth -> schema -> each alert from the token's own gateway -> commit.
+ * POST /v1/ingest/alerts: auth -> schema -> each alert from the token's own gateway -> rate
+ * limit -> commit. Nothing here touches the telemetry store: alerts never wait on it.
  * The 200 answer means every alert of the batch is committed, so the gateway may drop them from
  * its outbox.
  */
@@ -49,8 +58,18 @@ export function alertsRoute(options: AlertsRouteOptions): (app: FastifyInstance)
         );
         if (foreign.length > 0) throw issuesError(403, 'forbidden', 'alerts from another gateway', foreign);
 
+        const allowed = options.limiter.take(gatewayId, parsed.data.alerts.length);
+        if (!allowed.ok) throw rateLimited(gatewayId, 'alerts', options.limiter.options, allowed.retryAfterS);
+
         const results = await options.sink.recordAlerts(parsed.data.alerts);
-        request.log.info({ gatewayId, alerts: results.length, created: results.filter((r) => r.status === 'created').length }, 'alerts ingested');
+        const created = parsed.data.alerts.filter((_, i) => results[i]?.status === 'created');
+        options.metrics.committed(
+          'alerts',
+          created.map((a) => Date.parse(a.at)),
+          results.length - created.length,
+          options.clock.now(),
+        );
+        request.log.info({ gatewayId, alerts: results.length, created: created.length }, 'alerts ingested');
         return { results };
       },
     );

@@ -1,7 +1,20 @@
 import { fastify, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import { z } from 'zod';
 import type { Logger } from '../../lib/log.js';
+import { isDatabaseUnavailable } from '../db/unavailable.js';
 import { HttpError } from './http-errors.js';
 import type { ErrorBody } from './wire.js';
+
+/** 200 answer of GET /healthz. */
+export const healthBodySchema = z.object({ status: z.literal('ok') });
+
+/** Seconds a client is asked to wait while the database does not answer (a restart takes a few). */
+export const DATABASE_RETRY_AFTER_S = 5;
+
+export interface RouteEntry {
+  method: string;
+  url: string;
+}
 
 export interface CloudServerOptions {
   /** Largest request body accepted, in bytes; larger ones get 413 body_too_large. */
@@ -11,6 +24,21 @@ export interface CloudServerOptions {
   healthCheck: () => Promise<void>;
   /** Adds the API routes; called in order before the server is ready. */
   routes: ReadonlyArray<(app: FastifyInstance) => void>;
+  /** Told of every error answer, with the route pattern (or "unmatched") and the error code. */
+  onRejected?: ((route: string, reason: string) => void) | undefined;
+}
+
+const routesOfApp = new WeakMap<FastifyInstance, RouteEntry[]>();
+
+/** Every route the server has (HEAD twins of GET routes included), in the order they were added. */
+export function routesOf(app: FastifyInstance): readonly RouteEntry[] {
+  return routesOfApp.get(app) ?? [];
+}
+
+function databaseUnavailable(): HttpError {
+  return new HttpError(503, 'database_unavailable', `the database does not answer (nothing of the request was committed); try again in ${DATABASE_RETRY_AFTER_S} s`, undefined, {
+    'retry-after': String(DATABASE_RETRY_AFTER_S),
+  });
 }
 
 /**
@@ -47,19 +75,38 @@ export function buildCloudServer(options: CloudServerOptions): FastifyInstance {
   // string and be answered "expected object", which hides the real mistake.
   app.removeContentTypeParser('text/plain');
 
+  const routes: RouteEntry[] = [];
+  routesOfApp.set(app, routes);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url });
+  });
+  const rejected = (route: string | undefined, reason: string) => options.onRejected?.(route ?? 'unmatched', reason);
+
   app.setErrorHandler((err: FastifyError, request, reply) => {
-    const httpError = err instanceof HttpError ? err : toHttpError(err, options.bodyLimitBytes);
+    const route = request.routeOptions.url;
+    if (!(err instanceof HttpError) && isDatabaseUnavailable(err)) {
+      // A stopped or restarting database is an outage to wait out, not a bug: 503, not 500.
+      request.log.warn({ err }, 'database unavailable');
+      const unavailable = databaseUnavailable();
+      rejected(route, unavailable.code);
+      return reply.code(503).headers(unavailable.headers).send(unavailable.toBody());
+    }
+    // A route may set a body limit of its own (readings); the message names the one that applied.
+    const httpError = err instanceof HttpError ? err : toHttpError(err, request.routeOptions.bodyLimit ?? options.bodyLimitBytes);
     if (httpError) {
       request.log.info({ status: httpError.statusCode, error: httpError.code }, httpError.message);
+      rejected(route, httpError.code);
       return reply.code(httpError.statusCode).headers(httpError.headers).send(httpError.toBody());
     }
     // The stack goes to the log only: it names files and libraries a client has no use for.
     request.log.error({ err }, 'request failed');
+    rejected(route, 'internal_error');
     const body: ErrorBody = { error: 'internal_error', message: `internal error; the server log has request ${request.id}` };
     return reply.code(500).send(body);
   });
 
   app.setNotFoundHandler((request, reply) => {
+    rejected(undefined, 'not_found');
     const body: ErrorBody = { error: 'not_found', message: `no route for ${request.method} ${request.url.split('?')[0]}` };
     return reply.code(404).send(body);
   });
@@ -69,9 +116,11 @@ export function buildCloudServer(options: CloudServerOptions): FastifyInstance {
       await options.healthCheck();
       return { status: 'ok' };
     } catch (err) {
+      // Whatever the check hit (refused, timed out, terminated), the answer names no internals.
       request.log.warn({ err }, 'health check failed');
-      const body: ErrorBody = { error: 'unavailable', message: 'the database does not answer' };
-      return reply.code(503).send(body);
+      const unavailable = databaseUnavailable();
+      rejected('/healthz', unavailable.code);
+      return reply.code(503).headers(unavailable.headers).send(unavailable.toBody());
     }
   });
 

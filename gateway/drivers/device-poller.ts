@@ -1,7 +1,7 @@
 import type { Clock, TimerHandle } from '../../lib/clock.js';
 import type { Logger } from '../../lib/log.js';
 import type { Metric } from '../../firmware-profiles/metrics.js';
-import type { RuleEngine } from '../rules/engine.js';
+import type { ReadingSink } from '../reading-sink.js';
 import type { DeviceContext } from '../rules/evaluator.js';
 import { DeviceReadError, type ReadFault } from './read-fault.js';
 
@@ -45,7 +45,7 @@ export abstract class DevicePoller {
     readonly context: DeviceContext,
     private readonly pollIntervalMs: number,
     private readonly lineId: string,
-    private readonly engine: RuleEngine,
+    private readonly engine: ReadingSink,
     protected readonly clock: Clock,
     private readonly logger: Logger,
   ) {}

@@ -3,7 +3,7 @@ import type { Logger } from '../../lib/log.js';
 import { decodeDlt645Reply } from '../../firmware-profiles/decode-dlt645.js';
 import type { Metric } from '../../firmware-profiles/metrics.js';
 import type { Dlt645Profile } from '../../firmware-profiles/schema.js';
-import type { RuleEngine } from '../rules/engine.js';
+import type { ReadingSink } from '../reading-sink.js';
 import type { DeviceContext } from '../rules/evaluator.js';
 import { DevicePoller, type PollOutcome } from './device-poller.js';
 import type { Dlt645Line } from './dlt645-line.js';
@@ -22,7 +22,7 @@ export class Dlt645Poller extends DevicePoller {
   constructor(
     readonly device: Dlt645Device,
     private readonly line: Dlt645Line,
-    engine: RuleEngine,
+    engine: ReadingSink,
     clock: Clock,
     logger: Logger,
   ) {

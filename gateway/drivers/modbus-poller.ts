@@ -3,7 +3,7 @@ import type { Logger } from '../../lib/log.js';
 import { decodeModbusPoints, planModbusReads, type PlannedRead } from '../../firmware-profiles/decode-modbus.js';
 import type { ModbusRead } from '../../firmware-profiles/modbus-schema.js';
 import type { ModbusProfile } from '../../firmware-profiles/schema.js';
-import type { RuleEngine } from '../rules/engine.js';
+import type { ReadingSink } from '../reading-sink.js';
 import type { DeviceContext } from '../rules/evaluator.js';
 import { DevicePoller, type PollOutcome } from './device-poller.js';
 import type { ModbusBus } from './modbus-bus.js';
@@ -34,7 +34,7 @@ export class ModbusPoller extends DevicePoller {
   constructor(
     readonly device: ModbusDevice,
     private readonly bus: ModbusBus,
-    engine: RuleEngine,
+    engine: ReadingSink,
     clock: Clock,
     logger: Logger,
   ) {

@@ -28,7 +28,7 @@ export interface MqttBrokerOptions {
    * only when the frame could not be stored: then no PUBACK goes out, the client is disconnected
    * and the device publishes again after reconnecting.
    */
-  onFrame: (topic: string, payload: Buffer, clientId: string) => void;
+  onFrame: (topic: string, payload: Buffer, clientId: string) => Promise<void> | undefined;
   /** Who may connect, publish and subscribe. */
   acl: MqttAcl;
   /** Per-client ingress limit: messages a second and burst. */
@@ -106,14 +106,20 @@ export async function startMqttBroker(opts: MqttBrokerOptions): Promise<MqttBrok
           return;
         }
       }
-      try {
-        opts.onFrame(packet.topic, payload, client?.id ?? '');
-      } catch (err) {
+      const refuse = (err: unknown) => {
         logger.error({ err, topic: packet.topic }, 'frame could not be stored; withholding PUBACK so the device sends it again');
         callback(err as Error);
+      };
+      let durable: Promise<void> | undefined;
+      try {
+        durable = opts.onFrame(packet.topic, payload, client?.id ?? '');
+      } catch (err) {
+        refuse(err);
         return;
       }
-      callback(null);
+      // The reading is committed with others a few ms later (group commit): PUBACK after that.
+      if (durable) durable.then(() => callback(null), refuse);
+      else callback(null);
     },
   });
   // aedes emits 'error' on the broker itself (e.g. from its will cleanup); unheard, it would kill the process.

@@ -2,7 +2,7 @@ import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/log.js';
 import { decodeJsonPayload } from '../../firmware-profiles/decode-json.js';
 import type { DeviceActivity } from '../device-activity.js';
-import type { RuleEngine } from '../rules/engine.js';
+import type { ReadingSink } from '../reading-sink.js';
 import type { BrokerVerdict } from './mqtt-broker.js';
 import type { MqttDevice } from './mqtt-devices.js';
 
@@ -49,19 +49,20 @@ export class MqttIngest {
 
   constructor(
     private readonly devices: ReadonlyMap<string, MqttDevice>,
-    private readonly engine: RuleEngine,
+    private readonly engine: ReadingSink,
     private readonly activity: DeviceActivity,
     private readonly clock: Clock,
     private readonly logger: Logger,
   ) {}
 
-  handle(topic: string, payload: Buffer, clientId: string): void {
+  /** Reads a frame; returns, for a reading, when it is durable (acknowledge the device then). */
+  handle(topic: string, payload: Buffer, clientId: string): Promise<void> | undefined {
     this.counters.frames++;
     const device = this.devices.get(topic);
     if (!device) {
       this.counters.unknownTopic++;
       this.logger.debug({ topic, client: clientId }, 'frame on a topic of no configured device; ignored');
-      return;
+      return undefined;
     }
     const decoded = decodeJsonPayload(device.profile, payload);
     if (!decoded.ok) {
@@ -71,11 +72,12 @@ export class MqttIngest {
         { device: device.context.deviceId, profile: device.profile.id, topic, reason: decoded.reason },
         'malformed frame rejected',
       );
-      return;
+      return undefined;
     }
     this.counters.readings++;
     this.activity.seen(device.context.deviceId);
     const reading = { deviceId: device.context.deviceId, at: this.clock.now(), metrics: decoded.metrics };
     this.engine.process(decoded.events.length > 0 ? { ...reading, events: decoded.events } : reading, device.context);
+    return this.engine.durable?.();
   }
 }

@@ -10,7 +10,8 @@ export interface UpstreamOptions {
   password?: string;
   topics: readonly string[];
   /** As for the embedded broker: synchronous, throws only when the frame could not be stored. */
-  onFrame: (topic: string, payload: Buffer) => void;
+  /** Reads a frame; a promise says when it is durable (the PUBACK waits for it). */
+  onFrame: (topic: string, payload: Buffer) => Promise<void> | undefined;
   logger: Logger;
 }
 
@@ -36,12 +37,16 @@ export function connectUpstream(o: UpstreamOptions): Upstream {
     connectTimeout: 10_000,
   });
   client.handleMessage = (packet, done) => {
-    try {
-      o.onFrame(packet.topic, Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload));
-      done();
-    } catch (err) {
+    const refuse = (err: unknown) => {
       o.logger.error({ err, topic: packet.topic }, 'frame from the upstream broker could not be stored; not acknowledged, it will come again');
       done(err as Error);
+    };
+    try {
+      const durable = o.onFrame(packet.topic, Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload));
+      if (durable) durable.then(() => done(), refuse);
+      else done();
+    } catch (err) {
+      refuse(err);
     }
   };
   client.on('connect', () => {

@@ -4,7 +4,7 @@ import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/log.js';
 import { decodeWatchMessage, parseWatchMessage, watchReply } from '../../firmware-profiles/watch-3g-codec.js';
 import type { DeviceActivity } from '../device-activity.js';
-import type { RuleEngine } from '../rules/engine.js';
+import type { ReadingSink } from '../reading-sink.js';
 import type { DeviceContext } from '../rules/evaluator.js';
 
 export interface WatchServerOptions {
@@ -12,7 +12,7 @@ export interface WatchServerOptions {
   port: number;
   /** Wristbands by the id they send (IMEI or registration code). */
   devices: ReadonlyMap<string, DeviceContext>;
-  engine: RuleEngine;
+  engine: ReadingSink;
   /** Last seen and unreadable messages, per wristband. */
   activity?: DeviceActivity;
   clock: Clock;
@@ -120,6 +120,13 @@ export class WatchServer {
       this.o.activity?.seen(device.deviceId, false); // a heartbeat: alive, nothing to read
     }
     const reply = watchReply(message);
-    if (reply) socket.write(reply);
+    if (!reply) return;
+    // The band waits for this echo: send it once the reading is on disk.
+    const durable = decoded && !('error' in decoded) ? this.o.engine.durable?.() : undefined;
+    if (!durable) socket.write(reply);
+    else durable.then(
+      () => socket.writable && socket.write(reply),
+      (err: unknown) => this.o.logger.error({ err, device: device.deviceId }, 'watch reading could not be stored; not acknowledged'),
+    );
   }
 }

@@ -25,6 +25,8 @@ describe('loadCloudConfig', () => {
       http: { host: '127.0.0.1', port: 8080 },
       sqlitePath: './data/cloud.sqlite',
       bodyLimitBytes: 1_048_576,
+      readingsBodyLimitBytes: 8_388_608,
+      rateLimits: { alerts: { perSecond: 10_000, burst: 20_000 }, readings: { perSecond: 100_000, burst: 200_000 } },
       gateways: [{ id: 'gw-1', tokenSha256: GW }],
       readers: [],
     });
@@ -79,6 +81,39 @@ describe('loadCloudConfig', () => {
     const file = writeConfig('broken.yaml', 'http: { port: 1\n');
     expect(() => loadCloudConfig(file, {})).toThrow(new RegExp(`^${file.replace(/[.]/g, '\\.')}: not valid YAML`));
     expect(() => loadCloudConfig(join(dir.path, 'missing.yaml'), {})).toThrow(/missing\.yaml: cannot read/);
+  });
+});
+
+describe('telemetry and rate limits in cloud.yaml', () => {
+  test('telemetry is optional; when given, its tuning has defaults', () => {
+    const file = writeConfig('telemetry.yaml', 'telemetry: { url: "http://victoriametrics:8428", org: gridwatch, bucket: readings }\n');
+    expect(loadCloudConfig(file, {}).telemetry).toEqual({
+      url: 'http://victoriametrics:8428',
+      org: 'gridwatch',
+      bucket: 'readings',
+      batchSize: 5_000,
+      timeoutMs: 2_000,
+      attempts: 3,
+    });
+  });
+
+  test('errors name the field: telemetry.url, telemetry.bucket, telemetry.colour, rateLimits.readings.burst', () => {
+    const file = writeConfig('bad-telemetry.yaml', [
+      'telemetry: { url: "ftp://store", org: gridwatch, colour: blue }',
+      'rateLimits: { readings: { perSecond: 100, burst: 1000 }, alerts: { perSecond: 0, burst: 500 } }',
+    ].join('\n'));
+    let error: unknown;
+    try {
+      loadCloudConfig(file, {});
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(InputError);
+    const issues = (error as InputError).issues;
+    expect(issues.map((i) => i.path).sort()).toEqual(['rateLimits.alerts.perSecond', 'rateLimits.readings.burst', 'telemetry', 'telemetry.bucket', 'telemetry.url']);
+    expect(issues.find((i) => i.path === 'telemetry.url')?.message).toBe('an http:// or https:// URL of the telemetry store');
+    expect(issues.find((i) => i.path === 'rateLimits.readings.burst')?.message).toBe('at least 5000, the largest batch a gateway may send');
+    expect((error as InputError).message).toContain(`${file}: telemetry.url: `);
   });
 });
 

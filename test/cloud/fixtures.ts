@@ -1,3 +1,4 @@
+import type { WireReading } from '../../cloud/ingest/wire.js';
 import type { Alert } from '../../gateway/rules/alert.js';
 
 /** 2026-11-20T08:00:00Z: the tests' "now". */
@@ -21,4 +22,21 @@ export function makeAlert(overrides: Partial<Alert> = {}): Alert {
     details: { litres: 3 },
     ...overrides,
   };
+}
+
+/** A valid reading of gw-1's water meter water-1 in hh-1, `seq` seconds after T0 - 1 h; override what a test is about. */
+export function makeReading(seq: number, overrides: Partial<WireReading> = {}): WireReading {
+  return {
+    seq,
+    householdId: 'hh-1',
+    deviceId: 'water-1',
+    at: new Date(T0 - 3_600_000 + seq * 1_000).toISOString(),
+    metrics: { volume_l: 100 + seq * 0.5, battery_pct: 90 },
+    ...overrides,
+  };
+}
+
+/** Readings seq `from`..`to` (inclusive) from makeReading. */
+export function readingRange(from: number, to: number, overrides: (seq: number) => Partial<WireReading> = () => ({})): WireReading[] {
+  return Array.from({ length: to - from + 1 }, (_, i) => makeReading(from + i, overrides(from + i)));
 }

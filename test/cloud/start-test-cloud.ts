@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { cloudConfigSchema, type CloudConfigInput } from '../../cloud/config.js';
-import { generateToken } from '../../cloud/ingest/auth.js';
+import { generateToken, hashToken } from '../../cloud/ingest/auth.js';
 import { startCloud, type CloudHandle } from '../../cloud/main.js';
 import { VirtualClock } from '../../lib/clock.js';
 import { silentLogger, type Logger } from '../../lib/log.js';
@@ -9,21 +9,34 @@ import { T0 } from './fixtures.js';
 
 export interface TestCloud {
   cloud: CloudHandle;
+  /** The cloud's clock: advance it to refill rate limits (they run on its monotonic time). */
+  clock: VirtualClock;
   /** Plain tokens: gw-1's, gw-2's, and the console reader's. */
   tokens: { gw1: string; gw2: string; reader: string };
   sqlitePath: string;
   /** POSTs `body` (an object is sent as JSON, a string as is) to /v1/ingest/alerts. */
   postAlerts(body: unknown, token?: string, headers?: Record<string, string>): Promise<Response>;
+  /** POSTs `body` to /v1/ingest/readings, like postAlerts. */
+  postReadings(body: unknown, token?: string, headers?: Record<string, string>): Promise<Response>;
   get(path: string, token?: string): Promise<Response>;
   close(): Promise<void>;
 }
 
-/** A real cloud on SQLite in a temp dir, listening on a free port, with two gateways and one reader. */
-export async function startTestCloud(overrides: Partial<CloudConfigInput> = {}, logger: Logger = silentLogger()): Promise<TestCloud> {
+/**
+ * A real cloud on SQLite in a temp dir (or the databaseUrl of `overrides`), listening on a free
+ * port, with two gateways and one reader. `tokens` reuses another test cloud's tokens, so that
+ * two clouds on one database accept the same gateways.
+ */
+export async function startTestCloud(
+  overrides: Partial<CloudConfigInput> = {},
+  logger: Logger = silentLogger(),
+  tokens?: TestCloud['tokens'],
+): Promise<TestCloud> {
   const dir = makeTempDir('gridwatch-cloud-');
-  const gw1 = generateToken();
-  const gw2 = generateToken();
-  const reader = generateToken();
+  const known = (token: string) => ({ token, sha256: hashToken(token) });
+  const gw1 = tokens ? known(tokens.gw1) : generateToken();
+  const gw2 = tokens ? known(tokens.gw2) : generateToken();
+  const reader = tokens ? known(tokens.reader) : generateToken();
   const sqlitePath = join(dir.path, 'cloud.sqlite');
   const config = cloudConfigSchema.parse({
     http: { port: 0 },
@@ -36,18 +49,22 @@ export async function startTestCloud(overrides: Partial<CloudConfigInput> = {}, 
     readers: [{ name: 'console', tokenSha256: reader.sha256 }],
     ...overrides,
   });
-  const cloud = await startCloud(config, { clock: new VirtualClock(T0), logger });
+  const clock = new VirtualClock(T0);
+  const cloud = await startCloud(config, { clock, logger });
   const auth = (token?: string): Record<string, string> => (token ? { authorization: `Bearer ${token}` } : {});
+  const post = (path: string) => (body: unknown, token?: string, headers: Record<string, string> = {}) =>
+    fetch(`${cloud.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...auth(token), ...headers },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
   return {
     cloud,
+    clock,
     tokens: { gw1: gw1.token, gw2: gw2.token, reader: reader.token },
     sqlitePath,
-    postAlerts: (body, token, headers = {}) =>
-      fetch(`${cloud.url}/v1/ingest/alerts`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...auth(token), ...headers },
-        body: typeof body === 'string' ? body : JSON.stringify(body),
-      }),
+    postAlerts: post('/v1/ingest/alerts'),
+    postReadings: post('/v1/ingest/readings'),
     get: (path, token) => fetch(`${cloud.url}${path}`, { headers: auth(token) }),
     async close() {
       await cloud.close();

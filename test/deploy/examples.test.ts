@@ -60,6 +60,7 @@ describe('docker-compose.yml', () => {
     };
     const cloud = loadCloudConfig(mounted('cloud'), {});
     const gateway = loadGatewayConfig(mounted('gateway'));
+    expect(mounted('cloud')).toBe(path('examples/cloud.compose.yaml'));
     const simulate = loadSimulateConfig(mounted('simulator'));
 
     expect(services.cloud!.ports).toContain(`${cloud.http.port}:${cloud.http.port}`);
@@ -70,6 +71,28 @@ describe('docker-compose.yml', () => {
     expect(simulate.broker).toBe(`mqtt://gateway:${gateway.mqtt.port}`);
     // The gateway's token is one the cloud accepts.
     expect(cloud.gateways.find((g) => g.id === gateway.gatewayId)?.tokenSha256).toBe(hashToken(gateway.cloud.token!));
+  });
+
+  test('the cloud writes readings to the VictoriaMetrics service, which deduplicates resent points', () => {
+    const cloud = loadCloudConfig(path('examples/cloud.compose.yaml'), {});
+    const vm = services.victoriametrics!;
+    expect(vm.image).toMatch(/^victoriametrics\/victoria-metrics:v1\.\d+\.\d+$/);
+    const flag = (name: string) => vm.command!.find((c) => c.startsWith(`-${name}=`))?.split('=')[1];
+    const listenPort = flag('httpListenAddr')!.split(':').at(-1);
+    const telemetry = new URL(cloud.telemetry!.url);
+    expect(telemetry.host).toBe(`victoriametrics:${listenPort}`);
+    expect(flag('dedup.minScrapeInterval')).toBe('1ms');
+    expect(vm.volumes).toContain(`victoria-metrics-data:${flag('storageDataPath')}`);
+    expect(vm.ports).toContain(`${listenPort}:${listenPort}`);
+    const deps = services.cloud!.depends_on as Record<string, { condition: string }>;
+    expect(deps.victoriametrics).toEqual({ condition: 'service_started' });
+  });
+
+  test('the compose cloud config is examples/cloud.yaml plus the telemetry section', () => {
+    const composed = loadCloudConfig(path('examples/cloud.compose.yaml'), {});
+    const { telemetry, ...rest } = composed;
+    expect(telemetry).toBeDefined();
+    expect(rest).toEqual(loadCloudConfig(path('examples/cloud.yaml'), {}));
   });
 });
 

@@ -84,10 +84,11 @@ describe('uplink', () => {
     const cloud = await startTestCloud({ gateways: [{ id: 'gw-1', tokenSha256: token.sha256 }] });
     cleanups.push(() => cloud.close());
 
-    // A proxy that forwards the first request and then cuts the connection instead of answering.
+    // A proxy that forwards the first alerts request and then cuts the connection instead of answering.
     let requests = 0;
     const proxy: Server = createServer(async (req, res) => {
-      requests++;
+      const alerts = req.url === '/v1/ingest/alerts';
+      if (alerts) requests++;
       const chunks: Buffer[] = [];
       for await (const c of req) chunks.push(c as Buffer);
       const upstream = await fetch(`${cloud.cloud.url}${req.url}`, {
@@ -96,7 +97,7 @@ describe('uplink', () => {
         body: Buffer.concat(chunks),
       });
       const body = await upstream.text();
-      if (requests === 1) {
+      if (alerts && requests === 1) {
         req.socket.destroy();
         return;
       }

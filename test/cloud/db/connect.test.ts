@@ -21,7 +21,7 @@ describe('openCloudDb', () => {
       await migrateToLatest(cloud.db, cloud.dialect, logger);
       await migrateToLatest(cloud.db, cloud.dialect, logger);
       const tables = (await cloud.db.introspection.getTables()).map((t) => t.name).sort();
-      expect(tables).toEqual(['alerts', 'tickets']);
+      expect(tables).toEqual(['alerts', 'reading_rollups_hourly', 'reading_streams', 'tickets']);
     } finally {
       await cloud.close();
       await cloud.close();

@@ -35,11 +35,12 @@ describe('the server core', () => {
   });
   afterAll(() => app.close());
 
-  test('healthz answers 503 in the error shape when the database check fails, naming no internals', async () => {
+  test('healthz answers 503 database_unavailable with Retry-After when the database check fails, naming no internals', async () => {
     const res = await app.inject({ method: 'GET', url: '/healthz' });
     expect(res.statusCode).toBe(503);
+    expect(res.headers['retry-after']).toBe('5');
     const body = errorBodySchema.parse(res.json());
-    expect(body.error).toBe('unavailable');
+    expect(body.error).toBe('database_unavailable');
     expect(res.body).not.toMatch(/ECONNREFUSED|hunter2/);
   });
 

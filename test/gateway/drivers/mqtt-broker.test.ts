@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, test } from 'vitest';
 import { VirtualClock } from '../../../lib/clock.js';
@@ -14,11 +16,12 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function gateway(clock = new VirtualClock(T0), limits: { ratePerClient?: number; ratePerClientBurst?: number } = {}): Promise<{ gw: GatewayHandle; url: string; clock: VirtualClock }> {
+async function gateway(clock = new VirtualClock(T0), limits: { ratePerClient?: number; ratePerClientBurst?: number } = {}): Promise<{ gw: GatewayHandle; url: string; clock: VirtualClock; dataDir: string }> {
+  const dataDir = tempDir();
   const gw = await startGateway(
     gatewayConfigSchema.parse({
       gatewayId: 'gw-1',
-      dataDir: tempDir(),
+      dataDir,
       mqtt: {
         host: '127.0.0.1',
         port: 0,
@@ -38,7 +41,7 @@ async function gateway(clock = new VirtualClock(T0), limits: { ratePerClient?: n
     { clock, logger: silentLogger() },
   );
   cleanups.push(() => gw.close());
-  return { gw, url: `mqtt://127.0.0.1:${gw.mqttPort}`, clock };
+  return { gw, url: `mqtt://127.0.0.1:${gw.mqttPort}`, clock, dataDir };
 }
 
 describe('the gateway MQTT broker', () => {
@@ -56,6 +59,32 @@ describe('the gateway MQTT broker', () => {
     expect(pendingAtPuback).toBe(1);
     expect(clock.now()).toBe(T0 + 24 * HOUR);
   });
+
+  test('readings taken over MQTT wait in the readings lane for the cloud, in order', async () => {
+    const { gw, url } = await gateway();
+    const client = await mqtt.connectAsync(url, { clientId: 'wm-1', username: 'wm-1', password: 'wm-1-secret' });
+    cleanups.push(() => client.endAsync());
+    await Promise.all(Array.from({ length: 20 }, (_, i) => client.publishAsync('gridwatch/wm-1/water', `{"total_l":${100 + i}}`, { qos: 1 })));
+    expect(gw.readings.counts()).toMatchObject({ queued: 20, pending: 0 });
+    expect(gw.readings.peek(1)[0]).toMatchObject({ deviceId: 'wm-1', householdId: 'hh-1', metrics: { volume_l: 100 } });
+  });
+
+  test('a reading that cannot be committed gets no PUBACK: the device keeps it and sends it again', async () => {
+    const { gw, url, dataDir } = await gateway();
+    const client = await mqtt.connectAsync(url, { clientId: 'wm-1', username: 'wm-1', password: 'wm-1-secret', reconnectPeriod: 0 });
+    cleanups.push(() => client.endAsync(true));
+    // Another writer holds the database: the group commit waits out busy_timeout (5 s), then fails.
+    const blocker = new Database(join(dataDir, 'gateway.sqlite'));
+    blocker.exec('BEGIN IMMEDIATE');
+    let acked = false;
+    const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
+    client.publish('gridwatch/wm-1/water', '{"total_l":5}', { qos: 1 }, (err) => (acked = !err));
+    await closed;
+    blocker.exec('ROLLBACK');
+    blocker.close();
+    expect(acked).toBe(false);
+    expect(gw.readings.counts().queued).toBe(0);
+  }, 20_000);
 
   test('a Tasmota pulse counter is read on its own topic, with its topic name', async () => {
     const { gw, url } = await gateway();
