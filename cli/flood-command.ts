@@ -9,21 +9,27 @@ import { UsageError } from './usage-error.js';
 export const floodUsage = `gridwatch flood --broker mqtt://HOST:PORT [--clients 1000] [--rate 30000] [--duration 60s] [--qos 0|1]
                [--username U --password P] [--device-prefix fl-] [--topic gridwatch/{device}/water]
   Load test: many MQTT clients publishing valid meter readings at a fixed total rate. Prints a
-  JSON summary (sent, acked, blocked, dropped, achieved rate) on stdout; progress on stderr.`;
+  JSON summary (sent, acked, blocked, dropped, achieved rate) on stdout; progress on stderr.
+  Exits 1 when no client could connect.`;
 
-const floodArgsSchema = z.object({
-  broker: z
-    .string({ error: '--broker is required, e.g. --broker mqtt://127.0.0.1:1883' })
-    .regex(/^mqtt:\/\/[^/:]+:\d+\/?$/, 'write --broker as mqtt://HOST:PORT'),
-  clients: z.coerce.number().int().min(1).max(20_000),
-  rate: z.coerce.number().positive().max(1_000_000),
-  duration: durationSchema,
-  qos: z.enum(['0', '1']).transform((q) => (q === '1' ? 1 : 0) as 0 | 1),
-  username: z.string().min(1).optional(),
-  password: z.string().min(1).optional(),
-  'device-prefix': z.string().regex(/^[A-Za-z0-9_.-]*$/, 'letters, digits, "_", "." or "-"'),
-  topic: z.string().includes('{device}', { message: 'the topic needs {device}, e.g. gridwatch/{device}/water' }),
-});
+const floodArgsSchema = z
+  .object({
+    broker: z
+      .string({ error: '--broker is required, e.g. --broker mqtt://127.0.0.1:1883' })
+      .regex(/^mqtt:\/\/[^/:]+:\d+\/?$/, 'write --broker as mqtt://HOST:PORT'),
+    clients: z.coerce.number().int().min(1).max(20_000),
+    rate: z.coerce.number().positive().max(1_000_000),
+    duration: durationSchema,
+    qos: z.enum(['0', '1']).transform((q) => (q === '1' ? 1 : 0) as 0 | 1),
+    username: z.string().min(1).optional(),
+    password: z.string().min(1).optional(),
+    'device-prefix': z.string().regex(/^[A-Za-z0-9_.-]*$/, 'letters, digits, "_", "." or "-"'),
+    topic: z.string().includes('{device}', { message: 'the topic needs {device}, e.g. gridwatch/{device}/water' }),
+  })
+  .refine((o) => o.password === undefined || o.username !== undefined, {
+    path: ['password'],
+    message: '--password needs --username: MQTT 3.1.1 sends a password only with a user name',
+  });
 
 export async function floodCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -60,5 +66,5 @@ export async function floodCommand(argv: string[]): Promise<number> {
     onProgress: (t) => logger.info(t, 'flood progress'),
   });
   process.stdout.write(`${JSON.stringify(result)}\n`);
-  return 0;
+  return result.connected === 0 ? 1 : 0;
 }

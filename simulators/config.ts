@@ -11,10 +11,19 @@ import { wristbandModelSchema } from './models/wristband.js';
 const instant = z.iso.datetime({ offset: true });
 const endpointSchema = z.object({ host: z.string().min(1).default('127.0.0.1'), port: z.number().int().min(1).max(65535) }).strict();
 
-/** A fault switched on at `from` and off at `until`; which faults exist depends on the protocol. */
+/**
+ * A fault switched on at `from` and off at `until`. Which faults exist depends on the device's
+ * protocol, known once its profile is (simulators/fault-kinds.ts; checked when the simulation
+ * starts, errors naming `devices[i].faults[j].fault`). Windows may overlap: while several are
+ * open, the one opened last holds.
+ */
 export const faultWindowSchema = z
   .object({
-    /** e.g. silent, garbage (MQTT, watch); silent, crc, exception, garbage, { slow: "3s" } (Modbus, DL/T 645) */
+    /**
+     * MQTT devices and 4G wristbands: silent, garbage. Modbus: silent, crc, garbage,
+     * { slow: "3s" }, { exception: 4 }. DL/T 645: silent, checksum, garbage, { slow: "3s" },
+     * { error: 2 }.
+     */
     fault: z.unknown(),
     from: instant,
     until: instant,
@@ -99,12 +108,19 @@ const lineSchema = z
     path: z.string().min(1).optional(),
     /** ... or listen on TCP as a serial device server (RS-485 to Ethernet, transparent mode) does. */
     tcp: endpointSchema.optional(),
-    /** @default the profile's (SDM120 2400, noise sensor 4800, DL/T 645 2400) */
+    /** Of a `path` line only. @default the profile's (SDM120 2400, noise sensor 4800, DL/T 645 2400) */
     baudRate: z.number().int().positive().optional(),
     parity: z.enum(['none', 'even', 'odd']).optional(),
   })
   .strict()
-  .refine((l) => (l.path === undefined) !== (l.tcp === undefined), { message: 'give either path or tcp', path: ['path'] });
+  .superRefine((l, ctx) => {
+    if ((l.path === undefined) === (l.tcp === undefined)) ctx.addIssue({ code: 'custom', path: ['path'], message: 'give either path or tcp' });
+    if (l.tcp === undefined) return;
+    // Refused, as the gateway's config does, rather than ignored: TCP carries bytes, no baud rate or parity.
+    for (const key of ['baudRate', 'parity'] as const) {
+      if (l[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: `${key} is for a line on a serial port (path): behind a serial device server (tcp) the simulated devices have no serial side to set` });
+    }
+  });
 export type SimulatedLineConfig = z.output<typeof lineSchema>;
 
 export const simulateConfigSchema = z
@@ -136,6 +152,8 @@ export const simulateConfigSchema = z
       else ids.set(id, where);
     };
     c.lines.forEach((l, i) => claim(l.id, `lines[${i}]`, ['lines', i, 'id']));
+    // A bridge logs in with its id as MQTT client id, as a device does: the broker would end one session for the other.
+    c.bridges.forEach((b, i) => claim(b.id, `bridges[${i}]`, ['bridges', i, 'id']));
     const lineIds = new Set(['modbus-tcp', ...c.lines.map((l) => l.id)]);
     const bridgeIds = new Set(c.bridges.map((b) => b.id));
     const check = (d: { on?: string | undefined; bridge?: string | undefined }, path: Array<string | number>) => {

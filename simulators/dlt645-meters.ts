@@ -2,13 +2,16 @@ import type { Duplex } from 'node:stream';
 import type { SerialPort } from 'serialport';
 import { z } from 'zod';
 import { diBytes, encodeBcd, encodeFrame, parseFrame, READ_DATA, READ_ERROR, READ_REPLY } from '../firmware-profiles/dlt645-codec.js';
-import type { Metric } from '../firmware-profiles/metrics.js';
+import { isCounter, type Metric } from '../firmware-profiles/metrics.js';
+import type { Dlt645Point } from '../firmware-profiles/dlt645-schema.js';
 import type { Dlt645Profile } from '../firmware-profiles/schema.js';
+import { silentLogger, type Logger } from '../lib/log.js';
 import { garbageBytes, replyDelaySchema, writeLater } from './faults.js';
 import { closeSerialPort, listenTcp, openSerialPort, type TcpListener } from './line-endpoints.js';
 import { seededRandom } from './random.js';
 
-/** DL/T 645-2007's error byte for "no requested data" (bit 1 of ERR). */
+/** DL/T 645-2007's error bytes (ERR): bit 0 "other error", bit 1 "no requested data". */
+const OTHER_ERROR = 0x01;
 const NO_SUCH_DATA = 0x02;
 
 /**
@@ -37,21 +40,27 @@ interface SimulatedMeter {
 /**
  * DL/T 645-2007 meters on one RS-485 line, on a serial port (in tests one end of a socat pty pair)
  * and/or on a TCP port as a serial device server forwards the line: each answers a read of a
- * data identifier its profile knows with the value in BCD, an unknown one with error 02 (no such
- * data). Frames to other addresses are ignored, as on RS-485; bytes that start no frame are
- * skipped one at a time until one does.
+ * data identifier its profile knows with the value in BCD (energy rolls over past 999999.99 kWh,
+ * as a meter's register does; another value its register cannot hold is error 01, other error,
+ * and a log line), an unknown one with error 02 (no such data). Frames to other addresses are
+ * ignored, as on RS-485; bytes that start no frame are skipped one at a time until one does.
  */
 export class SimulatedDlt645Meters {
   readonly #meters = new Map<string, SimulatedMeter>();
   readonly #random: () => number;
+  readonly #logger: Logger;
   #port: SerialPort | null = null;
   #listener: TcpListener | null = null;
   /** The serial device server's port, once startTcp has run. */
   tcpPort = 0;
 
-  /** @param options.seed the garbage fault's random bytes @default 1 */
-  constructor(options: { seed?: number } = {}) {
+  /**
+   * @param options.seed the garbage fault's random bytes @default 1
+   * @param options.logger where a value no register can hold is told @default silent
+   */
+  constructor(options: { seed?: number; logger?: Logger } = {}) {
     this.#random = seededRandom(options.seed ?? 1);
+    this.#logger = options.logger ?? silentLogger();
   }
 
   add(address: string, profile: Dlt645Profile, values: () => Partial<Record<Metric, number>>): void {
@@ -101,8 +110,13 @@ export class SimulatedDlt645Meters {
           continue;
         }
         buffer = buffer.subarray(parsed.length);
-        const reply = this.#answer(parsed.frame.address, parsed.frame.control, parsed.frame.data);
-        if (reply) writeLater(stream, reply.bytes, reply.delayMs);
+        // A throw here would end the simulator at the master's first poll: a meter that cannot answer stays silent.
+        try {
+          const reply = this.#answer(parsed.frame.address, parsed.frame.control, parsed.frame.data);
+          if (reply) writeLater(stream, reply.bytes, reply.delayMs);
+        } catch (err) {
+          this.#logger.error({ meter: parsed.frame.address, err: (err as Error).message }, 'simulated meter could not answer');
+        }
       }
     });
     stream.on('error', () => undefined);
@@ -118,15 +132,31 @@ export class SimulatedDlt645Meters {
       .join('');
     const point = meter.profile.points.find((p) => p.di.toLowerCase() === di);
     const value = point && meter.values()[point.metric];
+    const register = point && value !== undefined && !(typeof fault === 'object' && 'error' in fault) ? registerBcd(point, value) : undefined;
+    if (register && !register.ok) this.#logger.warn({ meter: address, di: point!.di, metric: point!.metric, value, reason: register.reason }, 'simulated meter answers error 01: its register cannot hold the value');
     let bytes =
       typeof fault === 'object' && 'error' in fault
         ? encodeFrame(address, READ_ERROR, [fault.error])
-        : point && value !== undefined
-          ? encodeFrame(address, READ_REPLY, [...diBytes(point.di), ...encodeBcd(value, point.decimals, point.bytes)])
-          : encodeFrame(address, READ_ERROR, [NO_SUCH_DATA]);
+        : register?.ok
+          ? encodeFrame(address, READ_REPLY, [...diBytes(point!.di), ...register.bytes])
+          : encodeFrame(address, READ_ERROR, [register ? OTHER_ERROR : NO_SUCH_DATA]);
     // The checksum is the byte before the closing 16.
     if (fault === 'checksum') bytes[bytes.length - 2] = (bytes[bytes.length - 2]! + 1) & 0xff;
     if (fault === 'garbage') bytes = garbageBytes(this.#random, bytes.length);
     return { bytes, delayMs: typeof fault === 'object' && 'slow' in fault ? fault.slow : 0 };
   }
+}
+
+/**
+ * A point's register for `value`: `bytes` BCD bytes with `decimals` decimals. An energy register
+ * rolls over as a meter's does (XXXXXX.XX kWh reads 000000.01 after 999999.99 + 0.02); any other
+ * value it cannot hold (negative, too large, not a number) is refused with the reason.
+ */
+export function registerBcd(point: Dlt645Point, value: number): { ok: true; bytes: number[] } | { ok: false; reason: string } {
+  const units = Math.round(value * 10 ** point.decimals);
+  const modulus = 10 ** (2 * point.bytes);
+  if (!Number.isSafeInteger(units)) return { ok: false, reason: `${value} is no number ${point.bytes} BCD bytes hold` };
+  const held = isCounter(point.metric) ? ((units % modulus) + modulus) % modulus : units;
+  if (held < 0 || held >= modulus) return { ok: false, reason: `${value} does not fit ${point.bytes} BCD bytes with ${point.decimals} decimals` };
+  return { ok: true, bytes: encodeBcd(held, 0, point.bytes) };
 }

@@ -6,6 +6,8 @@
 export const ILLEGAL_FUNCTION = 0x01;
 export const ILLEGAL_DATA_ADDRESS = 0x02;
 export const ILLEGAL_DATA_VALUE = 0x03;
+/** The device could not do what was asked (here: a register cannot hold its value). */
+export const SERVER_DEVICE_FAILURE = 0x04;
 /** What a Modbus TCP gateway answers when the RS-485 device behind it gave no usable reply. */
 export const GATEWAY_TARGET_FAILED = 0x0b;
 

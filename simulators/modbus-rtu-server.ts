@@ -1,5 +1,6 @@
 import type { SerialPort } from 'serialport';
 import type { Metric } from '../firmware-profiles/metrics.js';
+import type { Logger } from '../lib/log.js';
 import type { ModbusProfile } from '../firmware-profiles/schema.js';
 import { closeSerialPort, listenTcp, openSerialPort, type TcpListener } from './line-endpoints.js';
 import { serveRtu } from './modbus-responder.js';
@@ -18,9 +19,12 @@ export class SimulatedModbusRtu {
   /** The serial device server's port, once startTcp has run. */
   tcpPort = 0;
 
-  /** @param options.seed the garbage fault's random bytes @default 1 */
-  constructor(options: { seed?: number } = {}) {
-    this.slaves = new SimulatedSlaves(options.seed);
+  /**
+   * @param options.seed the garbage fault's random bytes @default 1
+   * @param options.logger where a value no register can hold is told @default silent
+   */
+  constructor(options: { seed?: number; logger?: Logger } = {}) {
+    this.slaves = new SimulatedSlaves(options.seed, options.logger);
   }
 
   addSlave(unitId: number, profile: ModbusProfile, values: () => Partial<Record<Metric, number>>): void {

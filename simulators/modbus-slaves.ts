@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import type { Metric } from '../firmware-profiles/metrics.js';
+import { REGISTERS_OF } from '../firmware-profiles/modbus-schema.js';
 import type { ModbusProfile } from '../firmware-profiles/schema.js';
-import { registerAddresses, registerTable } from './encode-modbus.js';
+import { silentLogger, type Logger } from '../lib/log.js';
+import { registerAddresses, registerTable, type UnencodedPoint } from './encode-modbus.js';
 import { garbageBytes, replyDelaySchema } from './faults.js';
-import { answerPdu, exceptionPdu, type ModbusDataModel } from './modbus-pdu.js';
+import { answerPdu, exceptionPdu, SERVER_DEVICE_FAILURE, type ModbusDataModel } from './modbus-pdu.js';
 import { seededRandom } from './random.js';
 
 /**
@@ -43,13 +45,18 @@ interface SimulatedSlave {
 /**
  * Simulated Modbus slaves answering as their profiles' register maps say, whatever the framing
  * (TCP or RTU), with faults to inject. Garbage comes from a seeded generator, so a run repeats.
+ * A read of registers that cannot hold their value (a gauge out of its type's range; counters
+ * roll over) is answered with exception 04, server device failure, and a log line.
  */
 export class SimulatedSlaves {
   readonly #slaves = new Map<number, SimulatedSlave>();
   readonly #random: () => number;
+  readonly #logger: Logger;
 
-  constructor(seed = 1) {
+  /** @param logger where a value no register can hold is told @default silent */
+  constructor(seed = 1, logger: Logger = silentLogger()) {
     this.#random = seededRandom(seed);
+    this.#logger = logger;
   }
 
   add(unitId: number, profile: ModbusProfile, values: () => Partial<Record<Metric, number>>): void {
@@ -68,7 +75,17 @@ export class SimulatedSlaves {
     if (!slave || slave.fault === 'silent') return undefined;
     const { fault } = slave;
     if (typeof fault === 'object' && 'exception' in fault) return { pdu: exceptionPdu(request[0] ?? 0, fault.exception), delayMs: 0, damage: 'none' };
-    const pdu = answerPdu(request, this.#model(slave));
+    let table: ReturnType<typeof registerTable>;
+    try {
+      table = registerTable(slave.profile, slave.values());
+    } catch (err) {
+      // Called from a stream's data handler: a throw there would end the simulator; the slave stays silent instead.
+      this.#logger.error({ unitId, err: (err as Error).message }, 'simulated slave could not answer');
+      return undefined;
+    }
+    const unreadable = unencodedIn(request, table.unencoded);
+    if (unreadable) this.#logger.warn({ unitId, metric: unreadable.point.metric, reason: unreadable.reason }, 'simulated slave answers exception 04: a register cannot hold its value');
+    const pdu = unreadable ? exceptionPdu(request[0] ?? 0, SERVER_DEVICE_FAILURE) : answerPdu(request, this.#model(slave, table));
     if (typeof fault === 'object') return { pdu, delayMs: fault.slow, damage: 'none' };
     return { pdu, delayMs: 0, damage: fault === 'none' ? 'none' : fault };
   }
@@ -77,12 +94,19 @@ export class SimulatedSlaves {
     return garbageBytes(this.#random, length);
   }
 
-  #model(slave: SimulatedSlave): ModbusDataModel {
-    const table = registerTable(slave.profile, slave.values());
+  #model(slave: SimulatedSlave, table: ReturnType<typeof registerTable>): ModbusDataModel {
     // Profiles describe registers only: a read of coils or discrete inputs finds no such address.
     return {
       has: (t, address) => (t === 'holding' || t === 'input') && slave.addresses[t].has(address),
       value: (t, address) => (t === 'holding' || t === 'input' ? (table[t].get(address) ?? 0) : 0),
     };
   }
+}
+
+/** The first point a read request (03 or 04) covers whose value its registers cannot hold. */
+function unencodedIn(request: Buffer, unencoded: readonly UnencodedPoint[]): UnencodedPoint | undefined {
+  const table = request[0] === 0x03 ? 'holding' : request[0] === 0x04 ? 'input' : undefined;
+  if (!table || request.length !== 5 || unencoded.length === 0) return undefined;
+  const [first, count] = [request.readUInt16BE(1), request.readUInt16BE(3)];
+  return unencoded.find(({ point }) => point.inputType === table && point.address < first + count && first < point.address + REGISTERS_OF[point.dataType]);
 }

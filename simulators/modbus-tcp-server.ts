@@ -1,4 +1,5 @@
 import type { Metric } from '../firmware-profiles/metrics.js';
+import type { Logger } from '../lib/log.js';
 import type { ModbusProfile } from '../firmware-profiles/schema.js';
 import { listenTcp, type TcpListener } from './line-endpoints.js';
 import { serveMbap } from './modbus-responder.js';
@@ -15,9 +16,12 @@ export class SimulatedModbusTcp {
   #listener: TcpListener | null = null;
   port = 0;
 
-  /** @param options.seed the garbage fault's random bytes @default 1 */
-  constructor(options: { seed?: number } = {}) {
-    this.slaves = new SimulatedSlaves(options.seed);
+  /**
+   * @param options.seed the garbage fault's random bytes @default 1
+   * @param options.logger where a value no register can hold is told @default silent
+   */
+  constructor(options: { seed?: number; logger?: Logger } = {}) {
+    this.slaves = new SimulatedSlaves(options.seed, options.logger);
   }
 
   addSlave(unitId: number, profile: ModbusProfile, values: () => Partial<Record<Metric, number>>): void {

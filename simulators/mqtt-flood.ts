@@ -1,6 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import mqttPacket from 'mqtt-packet';
 import type { Logger } from '../lib/log.js';
+import { InputError } from '../lib/validation.js';
 
 export interface FloodOptions {
   /** host and port of the broker under test. */
@@ -12,7 +13,10 @@ export interface FloodOptions {
   durationMs: number;
   qos: 0 | 1;
   username?: string;
+  /** Sent with `username` only: MQTT 3.1.1 has no password without a user name (3.1.2.9). */
   password?: string;
+  /** How long a client waits for the broker's CONNACK before it gives up (counted as dropped). @default 10_000 */
+  connackTimeoutMs?: number;
   /** Client i is device `${devicePrefix}${i}` (1-based, zero-padded to 4 digits). */
   devicePrefix: string;
   /** `{device}` is replaced by the device id. */
@@ -30,7 +34,10 @@ export interface FloodTotals {
   acked: number;
   /** Sends skipped because a socket's buffer was full: the broker was not reading fast enough. */
   blocked: number;
-  /** Connections the broker closed or refused. */
+  /**
+   * Connections the broker refused (at TCP connect or in its CONNACK), closed (before or after
+   * its CONNACK), or left without a CONNACK for connackTimeoutMs.
+   */
   dropped: number;
   elapsedMs: number;
 }
@@ -46,10 +53,12 @@ interface FloodClient {
   topic: string;
   nextId: number;
   volume: number;
-  open: boolean;
+  /** connecting: until its CONNACK; open: publishing; done: refused, dropped, or hung up by us. */
+  state: 'connecting' | 'open' | 'done';
 }
 
 const TICK_MS = 10;
+const CONNACK_TIMEOUT_MS = 10_000;
 
 /**
  * A load generator for an MQTT broker: many clients on raw sockets (one process, little CPU per
@@ -59,6 +68,8 @@ const TICK_MS = 10;
  * client whose socket is full skips its turn, counted as `blocked`.
  */
 export async function runFlood(o: FloodOptions): Promise<FloodResult> {
+  // mqtt-packet refuses to encode it with an 'error' event nobody listens to: a crash at the first connect.
+  if (o.password !== undefined && o.username === undefined) throw new InputError('a password is sent with a username only (MQTT 3.1.1): give the username too');
   const totals: FloodTotals = { connected: 0, sent: 0, acked: 0, blocked: 0, dropped: 0, elapsedMs: 0 };
   const clients: FloodClient[] = [];
   // Connect in waves, as a fleet coming back after a power cut would, but not all at one instant.
@@ -67,6 +78,10 @@ export async function runFlood(o: FloodOptions): Promise<FloodResult> {
     clients.push(...(await Promise.all(wave)));
   }
   o.logger.info({ clients: totals.connected, refused: totals.dropped }, 'flood clients connected');
+  if (totals.connected === 0) {
+    o.logger.error({ host: o.host, port: o.port, refused: totals.dropped }, 'no flood client connected: is the broker there, and are the credentials right?');
+    return { ...totals, achievedRatePerS: 0 };
+  }
 
   const started = performance.now();
   let lastProgress = started;
@@ -80,7 +95,7 @@ export async function runFlood(o: FloodOptions): Promise<FloodResult> {
       let idle = 0;
       while (due > 0 && idle < clients.length) {
         const c = clients[turn++ % clients.length]!;
-        if (!c.open) {
+        if (c.state !== 'open') {
           idle++;
           continue;
         }
@@ -107,53 +122,51 @@ export async function runFlood(o: FloodOptions): Promise<FloodResult> {
   // Give the last PUBACKs a moment, then hang up.
   if (o.qos === 1) {
     const deadline = performance.now() + 5_000;
-    while (totals.acked < totals.sent && performance.now() < deadline && clients.some((c) => c.open)) await new Promise((r) => setTimeout(r, 20));
+    while (totals.acked < totals.sent && performance.now() < deadline && clients.some((c) => c.state === 'open')) await new Promise((r) => setTimeout(r, 20));
   }
   totals.elapsedMs = Math.min(totals.elapsedMs, o.durationMs);
   for (const c of clients) {
-    if (!c.open) continue;
-    c.open = false; // our own hang-up, not a drop
+    if (c.state !== 'open') continue;
+    c.state = 'done'; // our own hang-up, not a drop
     c.socket.end(mqttPacket.generate({ cmd: 'disconnect' }));
   }
   await Promise.all(clients.map((c) => (c.socket.closed ? undefined : new Promise((r) => c.socket.once('close', r)))));
   return { ...totals, achievedRatePerS: Math.round(totals.sent / (totals.elapsedMs / 1000)) };
 }
 
+/** Resolves once the client is open, or once it is not going to be (refused, closed, no CONNACK in time: each counted as dropped). */
 function connectClient(o: FloodOptions, n: number, totals: FloodTotals): Promise<FloodClient> {
   const device = `${o.devicePrefix}${String(n).padStart(4, '0')}`;
   const socket = connect({ host: o.host, port: o.port, noDelay: true });
-  const client: FloodClient = { socket, device, topic: o.topic.replace('{device}', device), nextId: 1, volume: 1_000, open: false };
+  const client: FloodClient = { socket, device, topic: o.topic.replace('{device}', device), nextId: 1, volume: 1_000, state: 'connecting' };
   const parser = mqttPacket.parser();
   return new Promise((resolve) => {
-    let settled = false;
+    /** The client leaves `connecting` or `open` for good: one count, whatever comes after (a close follows every refusal). */
+    const drop = () => {
+      if (client.state === 'done') return;
+      const wasConnecting = client.state === 'connecting';
+      client.state = 'done';
+      totals.dropped++;
+      socket.destroy();
+      if (wasConnecting) settle();
+    };
+    const timer = setTimeout(drop, o.connackTimeoutMs ?? CONNACK_TIMEOUT_MS);
     const settle = () => {
-      if (!settled) {
-        settled = true;
-        resolve(client);
-      }
+      clearTimeout(timer);
+      resolve(client);
     };
     parser.on('packet', (packet) => {
-      if (packet.cmd === 'connack') {
-        if (packet.returnCode === 0) {
-          client.open = true;
-          totals.connected++;
-        } else {
-          totals.dropped++;
-          socket.destroy();
-        }
+      if (packet.cmd === 'connack' && client.state === 'connecting') {
+        if (packet.returnCode !== 0) return drop();
+        client.state = 'open';
+        totals.connected++;
         settle();
       } else if (packet.cmd === 'puback') totals.acked++;
     });
     parser.on('error', () => socket.destroy());
     socket.on('data', (chunk: Buffer) => parser.parse(chunk));
     socket.on('error', () => undefined);
-    socket.on('close', () => {
-      if (client.open) {
-        client.open = false;
-        totals.dropped++;
-      }
-      settle();
-    });
+    socket.on('close', drop);
     socket.on('connect', () =>
       socket.write(
         mqttPacket.generate({

@@ -1,19 +1,19 @@
 import type { MqttClient } from 'mqtt';
 import type { Clock, TimerHandle } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
-import { InputError, parseOrThrow } from '../lib/validation.js';
+import { InputError } from '../lib/validation.js';
 import { loadProfilesWithFiles } from '../firmware-profiles/load-files.js';
 import type { Profile } from '../firmware-profiles/schema.js';
 import type { ProfileRegistry } from '../firmware-profiles/index.js';
 import { serialSettingsFor } from '../gateway/drivers/serial-settings.js';
 import { expandDevices, type SimulateConfig, type SimulatedDeviceConfig } from './config.js';
 import type { DeviceModel } from './device-model.js';
-import { SimulatedDlt645Meters, dlt645FaultSchema, type Dlt645Fault } from './dlt645-meters.js';
+import { SimulatedDlt645Meters } from './dlt645-meters.js';
 import { buildModel, DEFAULT_PROFILES } from './device-kinds.js';
-import { modbusFaultSchema, type ModbusFault } from './modbus-slaves.js';
+import { parseFault, type FaultKind } from './fault-kinds.js';
 import { SimulatedModbusRtu } from './modbus-rtu-server.js';
 import { SimulatedModbusTcp } from './modbus-tcp-server.js';
-import { connectSimulatedClient, mqttFaultSchema, SimulatedMqttDevice, type MqttFault } from './mqtt-device.js';
+import { connectSimulatedClient, SimulatedMqttDevice } from './mqtt-device.js';
 import { mixSeed } from './random.js';
 import { WatchBand } from './watch-band.js';
 
@@ -43,18 +43,25 @@ type Line = { kind: 'modbus'; sim: SimulatedModbusRtu | SimulatedModbusTcp } | {
  * to the gateway's broker, Modbus TCP slaves and RS-485 lines (serial ports or serial device
  * servers on TCP) the gateway polls, 4G wristbands dialling its watch listener. Faults in the
  * config switch on and off on the clock. A fleet of 1,000 devices runs in one process.
+ *
+ * Mistakes a schema cannot see are refused before anything is opened, naming the entries: a
+ * fault the device's protocol does not have, two devices at one unit id or meter address of a
+ * line, an id taken twice once fleets are expanded.
  */
 export async function startSimulation(config: SimulateConfig, deps: { clock: Clock; logger: Logger; profiles?: ProfileRegistry }): Promise<Simulation> {
   const { clock, logger } = deps;
   const profiles = deps.profiles ?? loadProfilesWithFiles(config.profileDirs);
   const entries = expandDevices(config);
-  const seen = new Map<string, string>();
+  // A bridge logs in with its id as MQTT client id, as a device does: one id, one session.
+  const seen = new Map<string, string>(config.bridges.map((b, i) => [b.id, `bridges[${i}]`]));
   for (const { device, where } of entries) {
     const first = seen.get(device.id);
     if (first) throw new InputError(`${where}.id: ${device.id} is already ${first}`);
     seen.set(device.id, where);
   }
 
+  /** The devices' install time (unless configured): their report grids start here. */
+  const startedAt = clock.now();
   const stops: Array<() => Promise<void> | void> = [];
   const timers: TimerHandle[] = [];
   const running: RunningDevice[] = [];
@@ -70,17 +77,18 @@ export async function startSimulation(config: SimulateConfig, deps: { clock: Clo
     // Which profile each device speaks, checked before anything is opened.
     const resolved = entries.map(({ device, where, fleetIndex }, index) => {
       const seed = device.seed ?? mixSeed(...[...device.id].map((c) => c.charCodeAt(0)));
-      const model = buildModel(device, { seed, installedAt: device.installedAt === undefined ? clock.now() : Date.parse(device.installedAt) });
+      const model = buildModel(device, { seed, installedAt: device.installedAt === undefined ? startedAt : Date.parse(device.installedAt) });
       if (device.watchId !== undefined) {
         if (device.kind !== 'wristband') throw new InputError(`${where}.watchId: only a wristband speaks the watch protocol`);
         if (!config.watchServer) throw new InputError(`${where}.watchId: set watchServer (the gateway's watch listener) for 4G wristbands`);
-        return { device, where, index, fleetIndex, model, profile: undefined };
+        return { device, where, index, fleetIndex, model, profile: undefined, windows: faultWindows(device, 'watch', where) };
       }
       const profileId = device.profile ?? DEFAULT_PROFILES[device.kind];
       const profile = profiles.get(profileId);
       if (!profile) throw new InputError(`${where}.profile: unknown profile "${profileId}"; known: ${[...profiles.keys()].join(', ')}`);
       checkModelFitsProfile(model, profile, device, where, clock.now());
-      return { device, where, index, fleetIndex, model, profile };
+      const faultKind = profile.transport === 'mqtt-json' ? 'mqtt' : profile.transport;
+      return { device, where, index, fleetIndex, model, profile, windows: faultWindows(device, faultKind, where) };
     });
 
     // RS-485 lines and the Modbus TCP server, with their devices.
@@ -102,9 +110,24 @@ export async function startSimulation(config: SimulateConfig, deps: { clock: Clo
       const protocol = lineId === 'modbus-tcp' ? 'modbus-tcp' : config.lines.find((l) => l.id === lineId)!.protocol;
       lines.set(
         lineId,
-        protocol === 'modbus-tcp' ? { kind: 'modbus', sim: new SimulatedModbusTcp() } : protocol === 'dlt645' ? { kind: 'dlt645', sim: new SimulatedDlt645Meters() } : { kind: 'modbus', sim: new SimulatedModbusRtu() },
+        protocol === 'modbus-tcp'
+          ? { kind: 'modbus', sim: new SimulatedModbusTcp({ logger }) }
+          : protocol === 'dlt645'
+            ? { kind: 'dlt645', sim: new SimulatedDlt645Meters({ logger }) }
+            : { kind: 'modbus', sim: new SimulatedModbusRtu({ logger }) },
       );
     }
+
+    // One unit id (Modbus) or meter address (DL/T 645) is one device on a line: a second one
+    // would silently take the first one's place.
+    const onLine = new Map<string, string>();
+    /** `field`: where the entry says it ('.unitId', '.address'), or '' when the profile or fleet decides. */
+    const claimOnLine = (line: string, what: string, entry: { where: string; field: string; id: string }, hint: string) => {
+      const key = `${line}\n${what}`;
+      const first = onLine.get(key);
+      if (first !== undefined) throw new InputError(`${entry.where}${entry.field}: ${what} on ${line} is already ${first}; ${hint}`);
+      onLine.set(key, `${entry.where} (${entry.id})`);
+    };
 
     for (const r of resolved) {
       const { device, where, model } = r;
@@ -117,20 +140,24 @@ export async function startSimulation(config: SimulateConfig, deps: { clock: Clo
         // A fleet's devices take unit ids 1, 2, ... from their number.
         const unitId = device.unitId ?? r.fleetIndex ?? r.profile.unitId;
         if (unitId > 247) throw new InputError(`${where}: unit id ${unitId} is over 247; a Modbus line holds at most 247 devices`);
+        const unitFrom = device.unitId !== undefined ? '' : r.fleetIndex !== undefined ? ' (its number in the fleet)' : ` (${r.profile.id}'s factory setting)`;
+        claimOnLine(on, `unit id ${unitId}`, { where, field: device.unitId !== undefined ? '.unitId' : '', id: device.id }, `give each device on a line its own unitId${unitFrom}`);
         line.sim.addSlave(unitId, r.profile, values);
         running.push({
           id: device.id,
           kind: device.kind,
           protocol: on === 'modbus-tcp' ? 'modbus-tcp' : 'modbus-rtu',
-          setFault: (fault) => line.sim.setFault(unitId, parseOrThrow(modbusFaultSchema, fault, `${where} fault`) as ModbusFault),
+          setFault: (fault) => line.sim.setFault(unitId, parseFault('modbus', fault, `${where} fault`)),
         });
       } else if (r.profile.transport === 'dlt645') {
         const line = lines.get(device.on!)!;
         if (line.kind !== 'dlt645') continue;
         const address = device.address ?? (r.fleetIndex === undefined ? undefined : String(r.fleetIndex).padStart(12, '0'));
         if (address === undefined) throw new InputError(`${where}.address: a DL/T 645 meter needs its 12-digit address`);
+        const addressFrom = device.address !== undefined ? '' : ' (a fleet meter takes its number in the fleet)';
+        claimOnLine(device.on!, `meter address ${address}`, { where, field: device.address !== undefined ? '.address' : '', id: device.id }, `give each meter on a line its own address${addressFrom}`);
         line.sim.add(address, r.profile, values);
-        running.push({ id: device.id, kind: device.kind, protocol: 'dlt645', setFault: (fault) => line.sim.setFault(address, parseOrThrow(dlt645FaultSchema, fault, `${where} fault`) as Dlt645Fault) });
+        running.push({ id: device.id, kind: device.kind, protocol: 'dlt645', setFault: (fault) => line.sim.setFault(address, parseFault('dlt645', fault, `${where} fault`)) });
       }
     }
     for (const [lineId, line] of lines) {
@@ -184,7 +211,7 @@ export async function startSimulation(config: SimulateConfig, deps: { clock: Clo
           seed: r.device.seed ?? r.index,
         });
         mqttDevices.push(sim);
-        running.push({ id: r.device.id, kind: r.device.kind, protocol: 'mqtt', setFault: (fault) => sim.setFault(parseOrThrow(mqttFaultSchema, fault, `${r.where} fault`) as MqttFault) });
+        running.push({ id: r.device.id, kind: r.device.kind, protocol: 'mqtt', setFault: (fault) => sim.setFault(parseFault('mqtt', fault, `${r.where} fault`)) });
       });
     }
     for (const sim of mqttDevices) {
@@ -201,7 +228,7 @@ export async function startSimulation(config: SimulateConfig, deps: { clock: Clo
         kind: r.device.kind,
         protocol: 'watch',
         setFault: (fault) => {
-          const f = parseOrThrow(mqttFaultSchema, fault, `${r.where} fault`);
+          const f = parseFault('watch', fault, `${r.where} fault`);
           band.silent = f === 'silent';
           band.garbage = f === 'garbage';
         },
@@ -210,19 +237,18 @@ export async function startSimulation(config: SimulateConfig, deps: { clock: Clo
       await band.start();
     }
 
-    // Fault windows from the config, on the clock.
+    // Fault windows from the config, on the clock: at each window's edge the device takes the
+    // fault of the windows open then, so that one window's end does not end another's.
     const byId = new Map(running.map((d) => [d.id, d]));
-    for (const { device, where } of entries) {
-      device.faults.forEach((w, i) => {
-        const target = byId.get(device.id)!;
-        target.setFault(w.fault); // validates it now, then clears it until its window opens
-        target.setFault('none');
-        const [from, until] = [Date.parse(w.from), Date.parse(w.until)];
-        const at = (ms: number, fault: unknown) => timers.push(clock.setTimeout(() => target.setFault(fault), Math.max(0, ms - clock.now())));
-        at(from, w.fault);
-        at(until, 'none');
-        logger.debug({ device: device.id, fault: w.fault, from: w.from, until: w.until, where: `${where}.faults[${i}]` }, 'fault scheduled');
-      });
+    for (const { device, where, windows } of resolved) {
+      if (windows.length === 0) continue;
+      const target = byId.get(device.id)!;
+      const now = clock.now();
+      const initial = faultAt(windows, now);
+      if (initial !== 'none') target.setFault(initial);
+      const edges = [...new Set(windows.flatMap((w) => [w.from, w.until]))].filter((t) => t > now).sort((a, b) => a - b);
+      for (const t of edges) timers.push(clock.setTimeout(() => target.setFault(faultAt(windows, t)), t - now));
+      logger.debug({ device: device.id, windows: windows.length, where: `${where}.faults` }, 'faults scheduled');
     }
   } catch (err) {
     await stopAll();
@@ -231,7 +257,7 @@ export async function startSimulation(config: SimulateConfig, deps: { clock: Clo
   }
 
   const counts = running.reduce<Record<string, number>>((n, d) => ({ ...n, [d.protocol]: (n[d.protocol] ?? 0) + 1 }), {});
-  logger.info({ devices: running.length, ...counts }, 'simulated devices started');
+  logger.info({ devices: running.length, ...counts, simulatedStart: new Date(startedAt).toISOString() }, 'simulated devices started');
   return {
     devices: running,
     ports,
@@ -247,6 +273,28 @@ export async function startSimulation(config: SimulateConfig, deps: { clock: Clo
     },
     stop: stopAll,
   };
+}
+
+/** A fault window of a device, its fault checked for the device's protocol. */
+interface FaultWindow {
+  fault: unknown;
+  from: number;
+  until: number;
+}
+
+function faultWindows(device: SimulatedDeviceConfig, kind: FaultKind, where: string): FaultWindow[] {
+  return device.faults.map((w, i) => ({ fault: parseFault(kind, w.fault, `${where}.faults[${i}].fault`), from: Date.parse(w.from), until: Date.parse(w.until) }));
+}
+
+/**
+ * The fault at `t`: that of the window open at `t` that opened last (of two opened at once, the
+ * one listed last), or none. Overlapping windows are taken, as a config that lays a long outage
+ * over a day of flaky replies means it: the outage while it lasts, the flakiness around it.
+ */
+function faultAt(windows: readonly FaultWindow[], t: number): unknown {
+  let open: FaultWindow | undefined;
+  for (const w of windows) if (w.from <= t && t < w.until && (!open || w.from >= open.from)) open = w;
+  return open ? open.fault : 'none';
 }
 
 /** A model that produces none of a profile's metrics is a config mistake (an electricity model on a noise sensor). */

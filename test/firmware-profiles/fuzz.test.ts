@@ -2,13 +2,19 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { loadProfiles } from '../../firmware-profiles/index.js';
 import { decodeJsonPayload } from '../../firmware-profiles/decode-json.js';
-import { decodeModbusPoints } from '../../firmware-profiles/decode-modbus.js';
+import { decodeModbusPoints, planModbusReads } from '../../firmware-profiles/decode-modbus.js';
 import { decodeDlt645Replies } from '../../firmware-profiles/decode-dlt645.js';
-import { encodeFrame, parseFrame, READ_REPLY } from '../../firmware-profiles/dlt645-codec.js';
+import { diBytes, encodeBcd, encodeFrame, parseFrame, READ_REPLY } from '../../firmware-profiles/dlt645-codec.js';
+import type { Dlt645Point } from '../../firmware-profiles/dlt645-schema.js';
+import { REGISTERS_OF, type ModbusPoint, type ModbusRead } from '../../firmware-profiles/modbus-schema.js';
+import type { ModbusProfile } from '../../firmware-profiles/schema.js';
 import { decodeWatchMessage, parseWatchMessage } from '../../firmware-profiles/watch-3g-codec.js';
+import { encodeRegisters } from '../../simulators/encode-modbus.js';
 
 const profiles = [...loadProfiles().values()];
 const RUNS = { numRuns: 2_000 };
+/** Inputs that decode to values, at least: "never a non-finite value" is only checked on those. */
+const DECODED_AT_LEAST = RUNS.numRuns / 10;
 
 /** A valid frame with some bytes flipped, cut or repeated: what a noisy line or a buggy firmware sends. */
 const mangled = (valid: Buffer) =>
@@ -19,6 +25,49 @@ const mangled = (valid: Buffer) =>
       for (const [at, byte] of flips) if (b.length > 0) b[at % b.length] = byte;
       return b.subarray(0, b.length - (cut % 4));
     });
+
+/**
+ * A poll of a Modbus profile as the gateway makes it (one read per planModbusReads entry), each
+ * point's registers either random words (NaN, infinities, subnormals, out of range...) or a
+ * value in the point's range as the device would encode it: so that whole polls decode often
+ * enough for their values to be checked, and every kind of word still comes.
+ */
+const modbusPoll = (profile: ModbusProfile) => {
+  const word = fc.integer({ min: 0, max: 0xffff });
+  const registersOf = (point: ModbusPoint) => {
+    const count = REGISTERS_OF[point.dataType];
+    return fc.oneof(
+      { weight: 1, arbitrary: fc.array(word, { minLength: count, maxLength: count }) },
+      {
+        weight: 4,
+        arbitrary: fc.double({ min: point.min ?? -1e6, max: point.max ?? 1e6, noNaN: true }).chain((value) => {
+          const encoded = encodeRegisters(point, value);
+          return encoded.ok ? fc.constant(encoded.words) : fc.array(word, { minLength: count, maxLength: count });
+        }),
+      },
+    );
+  };
+  return fc.tuple(
+    ...planModbusReads(profile.points).map((plan) => {
+      const inside = profile.points.filter((p) => p.inputType === plan.inputType && p.address >= plan.address && p.address < plan.address + plan.count);
+      return fc
+        .tuple(fc.array(word, { minLength: plan.count, maxLength: plan.count }), ...inside.map(registersOf))
+        .map(([filler, ...points]): ModbusRead => {
+          const words = [...filler];
+          inside.forEach((p, i) => points[i]!.forEach((w, k) => (words[p.address - plan.address + k] = w)));
+          return { inputType: plan.inputType, address: plan.address, words };
+        });
+    }),
+  );
+};
+
+/** A DL/T 645 point's reply carrying a value in its range, as the meter would send it. */
+const dlt645Reply = (address: string, point: Dlt645Point) => {
+  const scale = 10 ** point.decimals;
+  const most = Math.min(10 ** (2 * point.bytes) - 1, Number.MAX_SAFE_INTEGER, point.max === undefined ? Infinity : Math.floor(point.max * scale));
+  const least = Math.min(most, Math.max(0, point.min === undefined ? 0 : Math.ceil(point.min * scale)));
+  return fc.integer({ min: least, max: most }).map((units) => encodeFrame(address, READ_REPLY, [...diBytes(point.di), ...encodeBcd(units, 0, point.bytes)]));
+};
 
 const isNumberRecord = (metrics: object) => Object.values(metrics).every((v) => typeof v === 'number' && Number.isFinite(v));
 
@@ -42,35 +91,51 @@ describe('decoders against garbage and mangled frames', () => {
     }
   });
 
-  test('Modbus register maps', () => {
+  test('Modbus register maps: whole polls of random or in-range words, and replies of any length anywhere', () => {
     for (const profile of profiles) {
       if (profile.transport !== 'modbus') continue;
-      const reads = profile.points.map((p) => p.inputType);
+      const anyReply = fc
+        .tuple(fc.constantFrom('holding' as const, 'input' as const), fc.nat(0x200), fc.array(fc.integer({ min: 0, max: 0xffff }), { maxLength: 400 }))
+        .map(([inputType, address, words]): ModbusRead[] => [{ inputType, address, words }]);
+      let decoded = 0;
       fc.assert(
-        fc.property(fc.array(fc.integer({ min: 0, max: 0xffff }), { minLength: 0, maxLength: 400 }), fc.nat(0x200), (words, address) => {
-          const result = decodeModbusPoints(profile, [{ inputType: reads[0]!, address, words }]);
-          if (result.ok) expect(isNumberRecord(result.metrics)).toBe(true);
-          else expect(result.reason.length).toBeGreaterThan(0);
+        fc.property(fc.oneof({ weight: 4, arbitrary: modbusPoll(profile) }, { weight: 1, arbitrary: anyReply }), (reads) => {
+          const result = decodeModbusPoints(profile, reads);
+          if (result.ok) {
+            decoded++;
+            expect(isNumberRecord(result.metrics)).toBe(true);
+          } else expect(result.reason.length).toBeGreaterThan(0);
         }),
         RUNS,
       );
+      expect(decoded, profile.id).toBeGreaterThan(DECODED_AT_LEAST);
     }
   });
 
-  test('DL/T 645 frames and replies', () => {
-    const profile = profiles.find((p) => p.transport === 'dlt645')!;
-    if (profile.transport !== 'dlt645') throw new Error('no DL/T 645 profile');
-    const valid = encodeFrame('000000000101', READ_REPLY, [0x00, 0x00, 0x01, 0x00, 0x45, 0x23, 0x01, 0x00].map((b) => b));
-    fc.assert(
-      fc.property(fc.oneof(fc.uint8Array({ maxLength: 64 }).map((a) => Buffer.from(a)), mangled(valid)), (bytes) => {
-        const parsed = parseFrame(bytes);
-        expect(['incomplete', true, false]).toContain(parsed.ok);
-        const result = decodeDlt645Replies(profile.points, '000000000101', [bytes]);
-        if (result.ok) expect(isNumberRecord(result.metrics)).toBe(true);
-        else expect(result.reason.length).toBeGreaterThan(0);
-      }),
-      RUNS,
-    );
+  test('DL/T 645 frames and replies: one reply per point, valid, mangled or random bytes', () => {
+    for (const profile of profiles) {
+      if (profile.transport !== 'dlt645') continue;
+      const address = '000000000101';
+      const reply = (point: Dlt645Point) =>
+        fc.oneof(
+          { weight: 4, arbitrary: dlt645Reply(address, point) },
+          { weight: 1, arbitrary: dlt645Reply(address, point).chain(mangled) },
+          { weight: 1, arbitrary: fc.uint8Array({ maxLength: 64 }).map((a) => Buffer.from(a)) },
+        );
+      let decoded = 0;
+      fc.assert(
+        fc.property(fc.tuple(...profile.points.map(reply)), (replies) => {
+          for (const bytes of replies) expect(['incomplete', true, false]).toContain(parseFrame(bytes).ok);
+          const result = decodeDlt645Replies(profile.points, address, replies);
+          if (result.ok) {
+            decoded++;
+            expect(isNumberRecord(result.metrics)).toBe(true);
+          } else expect(result.reason.length).toBeGreaterThan(0);
+        }),
+        RUNS,
+      );
+      expect(decoded, profile.id).toBeGreaterThan(DECODED_AT_LEAST);
+    }
   });
 
   test('3G watch protocol messages', () => {

@@ -1,8 +1,15 @@
 import { afterEach, describe, expect, test } from 'vitest';
+import { VirtualClock } from '../../lib/clock.js';
+import { silentLogger } from '../../lib/log.js';
+import { decodeDlt645Reply } from '../../firmware-profiles/decode-dlt645.js';
 import { decodeBcd, encodeReadRequest, parseFrame, READ_ERROR, READ_REPLY } from '../../firmware-profiles/dlt645-codec.js';
 import { loadProfiles } from '../../firmware-profiles/index.js';
 import type { Dlt645Profile } from '../../firmware-profiles/schema.js';
+import { Dlt645Line } from '../../gateway/drivers/dlt645-line.js';
+import { simulateConfigSchema } from '../../simulators/config.js';
 import { dlt645FaultSchema, SimulatedDlt645Meters } from '../../simulators/dlt645-meters.js';
+import { startSimulation } from '../../simulators/simulation.js';
+import { freePort } from '../support/free-port.js';
 import { rawClient } from './raw-client.js';
 
 const METER = loadProfiles().get('generic/dlt645-single-phase') as Dlt645Profile;
@@ -81,6 +88,44 @@ describe('simulated DL/T 645-2007 meters behind a serial device server', () => {
     const reply = frameOf(await client.read(4 + 10 + 1 + 2));
     expect(reply.control).toBe(READ_ERROR);
     expect([...reply.data]).toEqual([2]);
+  });
+
+  test("an energy register rolls over past 999999.99 kWh, as a meter's does; a voltage its register cannot hold is error 01", async () => {
+    const meters = new SimulatedDlt645Meters();
+    let values = { energy_kwh: 1_000_002.5, voltage_v: 10_000, current_a: -1 };
+    meters.add(A, METER, () => values);
+    const client = await rawClient(await meters.startTcp());
+    cleanups.push(() => meters.stop(), () => client.close());
+
+    client.send(encodeReadRequest(A, ENERGY));
+    const energy = frameOf(await client.read(ENERGY_REPLY));
+    expect(energy.control).toBe(READ_REPLY);
+    expect(decodeBcd(energy.data.subarray(4), 2)).toBe(2.5);
+
+    for (const di of ['02010100', '02020100']) {
+      client.send(encodeReadRequest(A, di)); // 10000.0 V in XXX.X; -1 A in XXX.XXX
+      const refused = frameOf(await client.read(4 + 10 + 1 + 2));
+      expect({ di, control: refused.control, err: [...refused.data] }).toEqual({ di, control: READ_ERROR, err: [1] });
+    }
+
+    values = { energy_kwh: 999_999.99, voltage_v: 230.1, current_a: 1.5 };
+    client.send(encodeReadRequest(A, '02010100'));
+    expect(decodeBcd(frameOf(await client.read(4 + 10 + 6 + 2)).data.subarray(4), 1)).toBe(230.1);
+  });
+
+  test('gridwatch simulate: a meter configured past 999999.99 kWh is read (rolled over), and the simulator lives on', async () => {
+    const port = await freePort();
+    const config = simulateConfigSchema.parse({
+      lines: [{ id: 'box', protocol: 'dlt645', tcp: { host: '127.0.0.1', port } }],
+      devices: [{ id: 'mt-1', kind: 'electricity', profile: 'generic/dlt645-single-phase', on: 'box', address: '000000000001', initialKwh: 1_000_000 }],
+    });
+    const sim = await startSimulation(config, { clock: new VirtualClock(Date.parse('2026-11-23T10:00:00Z')), logger: silentLogger() });
+    cleanups.push(() => sim.stop());
+    const line = new Dlt645Line('box', { tcp: { host: '127.0.0.1', port } }, silentLogger());
+    cleanups.push(() => line.close());
+    const energy = decodeDlt645Reply(METER.points[0]!, '000000000001', await line.read('000000000001', ENERGY, 1_000));
+    expect(energy).toMatchObject({ ok: true });
+    expect(energy.ok && energy.value).toBeLessThan(1_000);
   });
 
   test('the fault schema takes what a config file would write', () => {

@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { loadProfiles } from '../../firmware-profiles/index.js';
 import type { ModbusProfile } from '../../firmware-profiles/schema.js';
+import type { ModbusPoint } from '../../firmware-profiles/modbus-schema.js';
+import { encodeRegisters } from '../../simulators/encode-modbus.js';
 import { crcOk, withCrc } from '../../simulators/modbus-crc.js';
 import { modbusFaultSchema } from '../../simulators/modbus-slaves.js';
 import { SimulatedModbusRtu } from '../../simulators/modbus-rtu-server.js';
@@ -187,5 +189,38 @@ describe('faults injected per unit', () => {
     expect(modbusFaultSchema.safeParse({ exception: 0 }).success).toBe(false);
     expect(modbusFaultSchema.safeParse('exception').success).toBe(false);
     expect(modbusFaultSchema.safeParse({ slow: 'soon' }).success).toBe(false);
+  });
+});
+
+describe('values a register cannot hold', () => {
+  const point = (p: Pick<ModbusPoint, 'metric' | 'dataType'> & Partial<ModbusPoint>): ModbusPoint => ({ inputType: 'input', address: 0, scale: 1, offset: 0, byteOrder: 'big', wordOrder: 'big', ...p });
+
+  test('a counter rolls over as its register does; any other value out of its type is refused with the reason', () => {
+    expect(encodeRegisters(point({ metric: 'energy_kwh', dataType: 'uint32', scale: 0.01 }), 2 ** 32 / 100 + 1.5)).toEqual({ ok: true, words: [0, 150] });
+    expect(encodeRegisters(point({ metric: 'volume_l', dataType: 'uint16' }), 65_537)).toEqual({ ok: true, words: [1] });
+    expect(encodeRegisters(point({ metric: 'volume_l', dataType: 'int16' }), 32_768)).toEqual({ ok: true, words: [0x8000] });
+    expect(encodeRegisters(point({ metric: 'noise_dba', dataType: 'uint16', scale: 0.1 }), 7_000)).toEqual({ ok: false, reason: expect.stringMatching(/noise_dba = 7000 does not fit uint16/) });
+    expect(encodeRegisters(point({ metric: 'power_w', dataType: 'int16' }), -40_000)).toMatchObject({ ok: false });
+    expect(encodeRegisters(point({ metric: 'power_w', dataType: 'int32' }), Number.NaN)).toMatchObject({ ok: false });
+  });
+
+  test('a read covering such a register is exception 04, server device failure; other reads and other units are answered', async () => {
+    const sim = new SimulatedModbusRtu();
+    let noise = 7_000; // 70000 tenths: more than a uint16 holds
+    sim.addSlave(7, NOISE, () => ({ noise_dba: noise }));
+    sim.addSlave(1, SDM120, () => METER_VALUES);
+    const client = await rawClient(await sim.startTcp());
+    cleanups.push(() => sim.stop(), () => client.close());
+
+    client.send(rtu(7, read(3, 0, 1)));
+    const refused = await client.read(5);
+    expect([...refused.subarray(0, 3)]).toEqual([7, 0x83, 4]);
+    expect(crcOk(refused)).toBe(true);
+    client.send(rtu(1, read(4, 0, 2)));
+    expect((await client.read(9)).readFloatBE(3)).toBeCloseTo(229.9, 3);
+
+    noise = 66.6;
+    client.send(rtu(7, read(3, 0, 1)));
+    expect((await client.read(7)).readUInt16BE(3)).toBe(666);
   });
 });

@@ -1,3 +1,4 @@
+import { createServer, type Socket } from 'node:net';
 import { afterEach, describe, expect, test } from 'vitest';
 import { systemClock } from '../../../lib/clock.js';
 import { silentLogger } from '../../../lib/log.js';
@@ -13,7 +14,7 @@ const profiles = loadProfiles();
 const SDM120 = profiles.get('eastron/sdm120') as ModbusProfile;
 const NOISE = profiles.get('generic/rs485-noise') as ModbusProfile;
 
-const cleanups: Array<() => Promise<void>> = [];
+const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
@@ -109,5 +110,35 @@ describe('Modbus TCP polling', () => {
     cleanups.push(() => sim.stop());
     await poller.pollOnce();
     expect(readings).toHaveLength(1);
+  });
+
+  /**
+   * modbus-serial's TcpPort marks itself closed on a socket error and then emits no 'close': a
+   * connection reset (a device that reboots, a NAT that forgets the flow) must still end the
+   * request under way at once, not at its reply timeout, and count as disconnected.
+   */
+  test('a connection reset while a request waits fails it at once, as disconnected; the next request connects again', async () => {
+    const sockets = new Set<Socket>();
+    const server = createServer((s) => {
+      sockets.add(s);
+      s.on('error', () => undefined);
+      s.once('data', () => setTimeout(() => s.resetAndDestroy(), 50)); // the request arrives; the device resets
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    cleanups.push(() => new Promise<void>((r) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => r());
+    }));
+    const line = bus((server.address() as { port: number }).port);
+
+    for (const attempt of [1, 2]) {
+      const started = performance.now();
+      const fault = await line.read(1, 'input', 0, 2, 3_000).then(
+        () => 'answered',
+        (e: { fault: string }) => e.fault,
+      );
+      expect({ attempt, fault, fast: performance.now() - started < 1_000 }).toEqual({ attempt, fault: 'disconnected', fast: true });
+    }
+    expect(sockets.size).toBe(2);
   });
 });
