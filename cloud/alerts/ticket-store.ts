@@ -82,14 +82,11 @@ async function recordInTransaction(
     for (const r of rows) ticketOf.set(r.id, r.ticket_id);
   }
 
-  // New alerts in request order, since a raise then a clear must meet the ticket in that order.
-  const linked: Array<[alertId: string, ticketId: string]> = [];
-  for (const alert of distinct) {
-    if (!inserted.has(alert.id)) continue;
-    const ticketId = alert.kind === 'raise' ? await raise(trx, alert, nowMs) : await appendToOpenTicket(trx, alert, nowMs);
-    ticketOf.set(alert.id, ticketId);
-    if (ticketId !== null) linked.push([alert.id, ticketId]);
-  }
+  // New alerts meet their household + rule's ticket in request order (a raise then a clear).
+  // Worked out per group in memory, then written with a few statements per batch rather than
+  // one or two per alert: round trips are what ingest pays for.
+  const linked = await linkToTickets(trx, distinct.filter((a) => inserted.has(a.id)), nowMs);
+  for (const [alertId, ticketId] of linked) ticketOf.set(alertId, ticketId);
   // One statement per chunk instead of one per alert: round trips are what ingest pays for.
   for (const part of chunks(linked)) {
     const cases = sql.join(part.map(([alertId, ticketId]) => sql`when ${alertId} then ${ticketId}`), sql` `);
@@ -107,51 +104,101 @@ async function recordInTransaction(
   }));
 }
 
+interface Group {
+  householdId: string;
+  rule: string;
+  alerts: Alert[];
+}
+
+const groupKey = (householdId: string, rule: string) => `${householdId}\u0000${rule}`;
+
 /**
- * Appends to the household + rule's non-closed ticket, or opens one. The insert yields to the
- * partial unique index (ON CONFLICT ... DO NOTHING), so a replica racing us to open the same
- * ticket never sees a unique violation: its insert waits for our commit, finds our ticket and
- * does nothing, and its next append lands on it. The loop also covers a ticket closed between
- * our two statements. Append comes first because repeats are what a flood of alerts is made of.
+ * Links new alerts to tickets: each household + rule's alerts append to its non-closed ticket;
+ * with none, leading clears stay unlinked and the first raise opens one. The open is an insert
+ * that yields to the partial unique index (ON CONFLICT ... DO NOTHING), so a replica racing us to
+ * open the same ticket never sees a unique violation: the loser's insert waits for the winner's
+ * commit, finds its ticket and appends to it. Appends are one UPDATE per chunk of tickets, in id
+ * order (two replicas lock rows in the same order), with counts added, never overwritten.
  */
-async function raise(trx: Transaction<Database>, alert: Alert, nowMs: number): Promise<string> {
-  for (let attempt = 1; ; attempt++) {
-    const appended = await appendToOpenTicket(trx, alert, nowMs);
-    if (appended !== null) return appended;
+async function linkToTickets(trx: Transaction<Database>, alerts: readonly Alert[], nowMs: number): Promise<Array<[alertId: string, ticketId: string]>> {
+  const groups = new Map<string, Group>();
+  for (const alert of alerts) {
+    const key = groupKey(alert.householdId, alert.rule);
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = { householdId: alert.householdId, rule: alert.rule, alerts: [] }));
+    g.alerts.push(alert);
+  }
+  const open = await openTickets(trx, [...groups.values()]);
+
+  // Groups without a ticket open one at their first raise (their leading clears stay unlinked).
+  const toOpen = [...groups.entries()].filter(([key, g]) => !open.has(key) && g.alerts.some((a) => a.kind === 'raise'));
+  for (const part of chunks(toOpen)) {
+    const rows = part.map(([, g]) => {
+      const first = g.alerts.findIndex((a) => a.kind === 'raise');
+      const from = g.alerts.slice(first);
+      return { ...newTicketRow(randomUUID(), g.alerts[first]!, nowMs), alert_count: from.length, grade: mostUrgent(from) };
+    });
     const opened = await trx
       .insertInto('tickets')
-      .values(newTicketRow(randomUUID(), alert, nowMs))
+      .values(rows)
       .onConflict((oc) => oc.columns(['household_id', 'rule']).where(sql.raw<boolean>(OPEN_TICKET_PREDICATE)).doNothing())
-      .returning('id')
-      .executeTakeFirst();
-    if (opened) return opened.id;
-    if (attempt >= 3) throw new Error(`no open ticket for ${alert.householdId}/${alert.rule} after ${attempt} attempts`);
+      .returning(['id', 'household_id', 'rule'])
+      .execute();
+    for (const r of opened) open.set(groupKey(r.household_id, r.rule), { id: r.id, openedHere: true });
   }
+  // Lost a race to another replica: its ticket is open now; append to it.
+  const lost = toOpen.filter(([key]) => !open.has(key)).map(([, g]) => g);
+  if (lost.length > 0) for (const [key, t] of await openTickets(trx, lost)) open.set(key, t);
+
+  const linked: Array<[string, string]> = [];
+  const appends: Array<{ id: string; count: number; grade: Grade | null }> = [];
+  for (const [key, g] of groups) {
+    const ticket = open.get(key);
+    if (!ticket) continue;
+    // A ticket opened here already counts its alerts from the first raise on.
+    const from = ticket.openedHere ? g.alerts.findIndex((a) => a.kind === 'raise') : 0;
+    for (const a of g.alerts.slice(from)) linked.push([a.id, ticket.id]);
+    if (!ticket.openedHere) {
+      const raises = g.alerts.filter((a) => a.kind === 'raise');
+      appends.push({ id: ticket.id, count: g.alerts.length, grade: raises.length > 0 ? mostUrgent(raises) : null });
+    }
+  }
+  appends.sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
+  for (const part of chunks(appends)) {
+    const counts = sql.join(part.map((p) => sql`when ${p.id} then cast(${p.count} as integer)`), sql` `);
+    const graded = part.filter((p) => p.grade !== null);
+    // A raise can make a ticket more urgent, never less; a clear leaves the grade alone.
+    const grades = graded.length === 0 ? sql`grade` : sql`case id ${sql.join(graded.map((p) => sql`when ${p.id} then (case when grade > ${p.grade} then ${p.grade} else grade end)`), sql` `)} else grade end`;
+    await trx
+      .updateTable('tickets')
+      .set({ alert_count: sql<number>`alert_count + case id ${counts} end`, grade: sql<Grade>`${grades}`, updated_at_ms: nowMs })
+      .where('id', 'in', part.map((p) => p.id))
+      .execute();
+  }
+  return linked;
 }
 
-/** Appends to the non-closed ticket of the alert's household + rule; null when there is none. */
-async function appendToOpenTicket(trx: Transaction<Database>, alert: Alert, nowMs: number): Promise<string | null> {
-  const row = await trx
-    .updateTable('tickets')
-    .set((eb) => ({
-      alert_count: eb('alert_count', '+', 1),
-      updated_at_ms: nowMs,
-      // A raise can make the ticket more urgent, never less; a clear leaves the grade alone.
-      ...(alert.kind === 'raise' ? { grade: moreUrgent(alert.grade) } : {}),
-    }))
-    .where('household_id', '=', alert.householdId)
-    .where('rule', '=', alert.rule)
-    .where(sql.raw<boolean>(OPEN_TICKET_PREDICATE))
-    .returning('id')
-    .executeTakeFirst();
-  return row?.id ?? null;
+/** The non-closed ticket of each group that has one, by group key. */
+async function openTickets(trx: Transaction<Database>, groups: readonly Group[]): Promise<Map<string, { id: string; openedHere: boolean }>> {
+  const found = new Map<string, { id: string; openedHere: boolean }>();
+  for (const part of chunks(groups, 200)) {
+    const rows = await trx
+      .selectFrom('tickets')
+      .select(['id', 'household_id', 'rule'])
+      .where(sql.raw<boolean>(OPEN_TICKET_PREDICATE))
+      .where((eb) => eb.or(part.map((g) => eb.and([eb('household_id', '=', g.householdId), eb('rule', '=', g.rule)]))))
+      .execute();
+    for (const r of rows) found.set(groupKey(r.household_id, r.rule), { id: r.id, openedHere: false });
+  }
+  return found;
 }
 
-/** P1 is the most urgent, and 'P1' < 'P2' as text on both engines, so "more urgent" is "smaller". */
-function moreUrgent(grade: Grade) {
-  return sql<Grade>`case when grade > ${grade} then ${grade} else grade end`;
+/** The most urgent grade among raises ('P1' < 'P2' as text). */
+function mostUrgent(alerts: readonly Alert[]): Grade {
+  return alerts.filter((a) => a.kind === 'raise').reduce<Grade>((best, a) => (a.grade < best ? a.grade : best), 'P4');
 }
 
-function* chunks<T>(items: readonly T[]): Generator<T[]> {
-  for (let i = 0; i < items.length; i += CHUNK) yield items.slice(i, i + CHUNK);
+
+function* chunks<T>(items: readonly T[], size = CHUNK): Generator<T[]> {
+  for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
 }
