@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 const shared = {
   testTimeout: 30_000,
   hookTimeout: 30_000,
+  setupFiles: ['test/support/setup.ts'],
 };
 
 export default defineConfig({

@@ -8,8 +8,12 @@ import type { ErrorBody } from './wire.js';
 /** 200 answer of GET /healthz. */
 export const healthBodySchema = z.object({ status: z.literal('ok') });
 
-/** Seconds a client is asked to wait while the database does not answer (a restart takes a few). */
-export const DATABASE_RETRY_AFTER_S = 5;
+/**
+ * Seconds a client is asked to wait at least while the database does not answer: short, because
+ * an SOS waits behind it and a restart is often over in a fraction of a second; gateways back off
+ * exponentially on top of it during a long outage.
+ */
+export const DATABASE_RETRY_AFTER_S = 1;
 
 export interface RouteEntry {
   method: string;

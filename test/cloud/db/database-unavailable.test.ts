@@ -1,3 +1,4 @@
+import { DATABASE_RETRY_AFTER_S } from '../../../cloud/ingest/server.js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { isDatabaseUnavailable } from '../../../cloud/db/unavailable.js';
 import { errorBodySchema, ingestReadingsResponseSchema } from '../../../cloud/ingest/wire.js';
@@ -57,7 +58,7 @@ describe.skipIf(databaseUrl === undefined)('PostgreSQL down, cut or restarting',
 
   async function expectDatabaseUnavailable(res: Response) {
     expect(res.status).toBe(503);
-    expect(res.headers.get('retry-after')).toBe('5');
+    expect(res.headers.get('retry-after')).toBe(String(DATABASE_RETRY_AFTER_S));
     const body = errorBodySchema.strict().parse(await res.json());
     expect(body.error).toBe('database_unavailable');
     expect(JSON.stringify(body)).not.toMatch(/ECONN|127\.0\.0\.1|terminated/);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { buildCloudServer } from '../../../cloud/ingest/server.js';
+import { buildCloudServer, DATABASE_RETRY_AFTER_S } from '../../../cloud/ingest/server.js';
 import { errorBodySchema } from '../../../cloud/ingest/wire.js';
 import { silentLogger } from '../../../lib/log.js';
 import { startTestCloud, type TestCloud } from '../start-test-cloud.js';
@@ -38,7 +38,7 @@ describe('the server core', () => {
   test('healthz answers 503 database_unavailable with Retry-After when the database check fails, naming no internals', async () => {
     const res = await app.inject({ method: 'GET', url: '/healthz' });
     expect(res.statusCode).toBe(503);
-    expect(res.headers['retry-after']).toBe('5');
+    expect(res.headers['retry-after']).toBe(String(DATABASE_RETRY_AFTER_S));
     const body = errorBodySchema.parse(res.json());
     expect(body.error).toBe('database_unavailable');
     expect(res.body).not.toMatch(/ECONNREFUSED|hunter2/);
