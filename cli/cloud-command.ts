@@ -7,7 +7,9 @@ import { runUntilSignal } from './run-until-signal.js';
 import { UsageError } from './usage-error.js';
 
 export const cloudUsage = `gridwatch cloud --config cloud.yaml
-  Runs the cloud: ingest API for gateways, tickets (SQLite, or PostgreSQL with DATABASE_URL).`;
+  Runs the cloud: ingest API for gateways (alerts, readings), tickets and hourly rollups (SQLite,
+  or PostgreSQL with DATABASE_URL), telemetry to an InfluxDB-compatible store (telemetry: in the
+  config), /healthz, /metrics, /openapi.json.`;
 
 export async function cloudCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { config: { type: 'string' } }, strict: true });
