@@ -52,11 +52,11 @@ export class ReadingsLane {
   readonly #bytesOf;
   readonly #deleteOne;
   #pending: string[] = [];
+  #queued = 0;
+  #queuedBytes = 0;
+  #dropped = 0;
   #waiters: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
   #timer: NodeJS.Timeout | NodeJS.Immediate | null = null;
-  #queued: number;
-  #queuedBytes: number;
-  #dropped: number;
   readonly #listeners = new Set<() => void>();
 
   constructor(db: SqliteDatabase, options: ReadingsLaneOptions) {
@@ -70,12 +70,8 @@ export class ReadingsLane {
     this.#setDropped = db.prepare("UPDATE gateway_meta SET value = ? WHERE key = 'readings_dropped'");
     this.#bytesOf = db.prepare('SELECT length(body) AS bytes FROM readings_outbox WHERE seq = ?');
     this.#deleteOne = db.prepare('DELETE FROM readings_outbox WHERE seq = ?');
-    const meta = new Map((db.prepare('SELECT key, value FROM gateway_meta').all() as Array<{ key: string; value: string }>).map((r) => [r.key, r.value]));
-    this.stream = meta.get('readings_stream')!;
-    this.#dropped = Number(meta.get('readings_dropped') ?? 0);
-    const totals = db.prepare('SELECT COUNT(*) AS n, COALESCE(SUM(length(body)), 0) AS bytes FROM readings_outbox').get() as { n: number; bytes: number };
-    this.#queued = totals.n;
-    this.#queuedBytes = totals.bytes + totals.n * ROW_OVERHEAD_BYTES;
+    this.stream = (db.prepare("SELECT value FROM gateway_meta WHERE key = 'readings_stream'").get() as { value: string }).value;
+    this.#recount();
   }
 
   /** Takes a reading; it is committed within flushMs (see durable()). */
@@ -210,6 +206,7 @@ export class ReadingsLane {
     this.#o.logger.warn({ dropped: n, total: this.#dropped, quotaBytes: this.#o.quotaBytes }, 'readings quota full: the oldest readings were dropped (alerts are never dropped)');
   }
 
+  /** Counts from the database: at start, and after a commit that failed. */
   #recount(): void {
     const totals = this.#db.prepare('SELECT COUNT(*) AS n, COALESCE(SUM(length(body)), 0) AS bytes FROM readings_outbox').get() as { n: number; bytes: number };
     this.#queued = totals.n;

@@ -1,5 +1,4 @@
 import type { Duplex } from 'node:stream';
-import type { SerialPort } from 'serialport';
 import { z } from 'zod';
 import { diBytes, encodeBcd, encodeFrame, parseFrame, READ_DATA, READ_ERROR, READ_REPLY } from '../firmware-profiles/dlt645-codec.js';
 import { isCounter, type Metric } from '../firmware-profiles/metrics.js';
@@ -7,7 +6,7 @@ import type { Dlt645Point } from '../firmware-profiles/dlt645-schema.js';
 import type { Dlt645Profile } from '../firmware-profiles/schema.js';
 import { silentLogger, type Logger } from '../lib/log.js';
 import { garbageBytes, replyDelaySchema, writeLater } from './faults.js';
-import { closeSerialPort, listenTcp, openSerialPort, type TcpListener } from './line-endpoints.js';
+import { LineEndpoints } from './line-endpoints.js';
 import { seededRandom } from './random.js';
 
 /** DL/T 645-2007's error bytes (ERR): bit 0 "other error", bit 1 "no requested data". */
@@ -49,10 +48,7 @@ export class SimulatedDlt645Meters {
   readonly #meters = new Map<string, SimulatedMeter>();
   readonly #random: () => number;
   readonly #logger: Logger;
-  #port: SerialPort | null = null;
-  #listener: TcpListener | null = null;
-  /** The serial device server's port, once startTcp has run. */
-  tcpPort = 0;
+  readonly #line = new LineEndpoints((stream) => this.#serve(stream));
 
   /**
    * @param options.seed the garbage fault's random bytes @default 1
@@ -73,29 +69,28 @@ export class SimulatedDlt645Meters {
     meter.fault = fault;
   }
 
+  /** The serial device server's port, once startTcp has run. */
+  get tcpPort(): number {
+    return this.#line.tcpPort;
+  }
+
   /** Serves the line on a serial port (DL/T 645-2007's line is 2400 8E1). */
-  async start(path: string, baudRate: number, parity: 'none' | 'even' | 'odd' = 'even'): Promise<void> {
-    this.#port = await openSerialPort(path, { baudRate, parity });
-    this.#serve(this.#port);
+  start(path: string, baudRate: number, parity: 'none' | 'even' | 'odd' = 'even'): Promise<void> {
+    return this.#line.openSerial(path, { baudRate, parity });
   }
 
   /** Serves the line as a serial device server on `host:port` (0: any free port); resolves with the port. */
-  async startTcp(port = 0, host = '127.0.0.1'): Promise<number> {
-    this.#listener = await listenTcp(port, host, (socket) => this.#serve(socket));
-    this.tcpPort = this.#listener.port;
-    return this.tcpPort;
+  startTcp(port = 0, host = '127.0.0.1'): Promise<number> {
+    return this.#line.listen(port, host);
   }
 
   /** Cuts the TCP connections to the serial device server (the masters may connect again). */
   dropConnections(): void {
-    this.#listener?.dropConnections();
+    this.#line.dropConnections();
   }
 
-  async stop(): Promise<void> {
-    const [port, listener] = [this.#port, this.#listener];
-    this.#port = null;
-    this.#listener = null;
-    await Promise.all([closeSerialPort(port), listener?.close()]);
+  stop(): Promise<void> {
+    return this.#line.close();
   }
 
   #serve(stream: Duplex): void {

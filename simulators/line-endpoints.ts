@@ -1,4 +1,5 @@
 import { createServer, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { SerialPort } from 'serialport';
 
 /**
@@ -63,4 +64,42 @@ export async function listenTcp(port: number, host: string, serve: (socket: Sock
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/**
+ * One simulated RS-485 line's endpoints: its serial port and/or the serial device server that
+ * forwards it over TCP, every connection served alike by `serve`.
+ */
+export class LineEndpoints {
+  #port: SerialPort | null = null;
+  #listener: TcpListener | null = null;
+  /** The serial device server's port, once listening. */
+  tcpPort = 0;
+
+  constructor(private readonly serve: (stream: Duplex) => void) {}
+
+  /** Serves the line on a serial port. */
+  async openSerial(path: string, options: SerialOptions): Promise<void> {
+    this.#port = await openSerialPort(path, options);
+    this.serve(this.#port);
+  }
+
+  /** Serves the line as a serial device server on `host:port` (0: any free port); resolves with the port. */
+  async listen(port: number, host: string): Promise<number> {
+    this.#listener = await listenTcp(port, host, (socket) => this.serve(socket));
+    this.tcpPort = this.#listener.port;
+    return this.tcpPort;
+  }
+
+  /** Cuts the TCP connections to the serial device server (the masters may connect again). */
+  dropConnections(): void {
+    this.#listener?.dropConnections();
+  }
+
+  async close(): Promise<void> {
+    const [port, listener] = [this.#port, this.#listener];
+    this.#port = null;
+    this.#listener = null;
+    await Promise.all([closeSerialPort(port), listener?.close()]);
+  }
 }

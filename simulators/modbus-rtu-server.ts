@@ -1,8 +1,7 @@
-import type { SerialPort } from 'serialport';
 import type { Metric } from '../firmware-profiles/metrics.js';
 import type { Logger } from '../lib/log.js';
 import type { ModbusProfile } from '../firmware-profiles/schema.js';
-import { closeSerialPort, listenTcp, openSerialPort, type TcpListener } from './line-endpoints.js';
+import { LineEndpoints } from './line-endpoints.js';
 import { serveRtu } from './modbus-responder.js';
 import { SimulatedSlaves, type ModbusFault } from './modbus-slaves.js';
 
@@ -14,10 +13,7 @@ import { SimulatedSlaves, type ModbusFault } from './modbus-slaves.js';
  */
 export class SimulatedModbusRtu {
   readonly slaves: SimulatedSlaves;
-  #port: SerialPort | null = null;
-  #listener: TcpListener | null = null;
-  /** The serial device server's port, once startTcp has run. */
-  tcpPort = 0;
+  readonly #line = new LineEndpoints((stream) => serveRtu(stream, this.slaves));
 
   /**
    * @param options.seed the garbage fault's random bytes @default 1
@@ -25,6 +21,11 @@ export class SimulatedModbusRtu {
    */
   constructor(options: { seed?: number; logger?: Logger } = {}) {
     this.slaves = new SimulatedSlaves(options.seed, options.logger);
+  }
+
+  /** The serial device server's port, once startTcp has run. */
+  get tcpPort(): number {
+    return this.#line.tcpPort;
   }
 
   addSlave(unitId: number, profile: ModbusProfile, values: () => Partial<Record<Metric, number>>): void {
@@ -36,27 +37,21 @@ export class SimulatedModbusRtu {
   }
 
   /** Serves the line on a serial port. */
-  async start(path: string, baudRate: number, parity: 'none' | 'even' | 'odd' = 'none'): Promise<void> {
-    this.#port = await openSerialPort(path, { baudRate, parity });
-    serveRtu(this.#port, this.slaves);
+  start(path: string, baudRate: number, parity: 'none' | 'even' | 'odd' = 'none'): Promise<void> {
+    return this.#line.openSerial(path, { baudRate, parity });
   }
 
   /** Serves the line as a serial device server on `host:port` (0: any free port); resolves with the port. */
-  async startTcp(port = 0, host = '127.0.0.1'): Promise<number> {
-    this.#listener = await listenTcp(port, host, (socket) => serveRtu(socket, this.slaves));
-    this.tcpPort = this.#listener.port;
-    return this.tcpPort;
+  startTcp(port = 0, host = '127.0.0.1'): Promise<number> {
+    return this.#line.listen(port, host);
   }
 
   /** Cuts the TCP connections to the serial device server (the masters may connect again). */
   dropConnections(): void {
-    this.#listener?.dropConnections();
+    this.#line.dropConnections();
   }
 
-  async stop(): Promise<void> {
-    const [port, listener] = [this.#port, this.#listener];
-    this.#port = null;
-    this.#listener = null;
-    await Promise.all([closeSerialPort(port), listener?.close()]);
+  stop(): Promise<void> {
+    return this.#line.close();
   }
 }

@@ -25,8 +25,6 @@ export interface SimulatedMqttDeviceOptions {
   client: MqttClient;
   clock: Clock;
   logger: Logger;
-  /** Faults that switch on and off by themselves, on the clock. */
-  faultWindows?: ReadonlyArray<{ fault: MqttFault; from: number; until: number }>;
   seed?: number;
 }
 
@@ -58,7 +56,7 @@ export class SimulatedMqttDevice {
     return this.#o.profile.topic.replace('{device}', this.#o.topicName ?? this.#o.deviceId);
   }
 
-  /** Sets a fault now, until set back to 'none' (scheduled windows apply on top). */
+  /** Sets a fault now, until set back to 'none' (the simulation applies a config's fault windows through it). */
   setFault(fault: MqttFault): void {
     this.#fault = fault;
   }
@@ -75,17 +73,12 @@ export class SimulatedMqttDevice {
   /** Publishes what the model shows now, with the given events; resolves at the PUBACK. */
   async publishNow(events: readonly DeviceEvent[] = []): Promise<void> {
     const now = this.#o.clock.now();
-    const fault = this.#faultAt(now);
+    const fault = this.#fault;
     const values = this.#o.model.valuesAt(now);
     if (fault === 'silent') return;
     const payload = fault === 'garbage' ? this.#garbage() : encodeJsonPayload(this.#o.profile, values, events);
     await this.#o.client.publishAsync(this.topic, payload, { qos: 1 });
     this.published++;
-  }
-
-  #faultAt(at: number): MqttFault {
-    if (this.#fault !== 'none') return this.#fault;
-    return this.#o.faultWindows?.find((w) => at >= w.from && at < w.until)?.fault ?? 'none';
   }
 
   /** Not the profile's format: truncated JSON, a wrong type, or binary noise. */
