@@ -97,7 +97,8 @@ export function readingsRoute(options: ReadingsRouteOptions): (app: FastifyInsta
           readings.length - committed.length,
           options.clock.now(),
         );
-        request.log.info({ gatewayId, stream, readings: readings.length, accepted: committed.length, committedSeq }, 'readings ingested');
+        // Every few seconds per gateway: debug, or it buries everything else.
+        request.log.debug({ gatewayId, stream, readings: readings.length, accepted: committed.length, committedSeq }, 'readings ingested');
         return { accepted: committed.length, duplicates: readings.length - committed.length, committedSeq };
       },
     );

@@ -1,6 +1,7 @@
 import { fastify, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Logger } from '../../lib/log.js';
+import { DebugAccessLog } from './access-log.js';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
 import { HttpError } from './http-errors.js';
 import type { ErrorBody } from './wire.js';
@@ -74,7 +75,7 @@ function toHttpError(err: FastifyError, bodyLimitBytes: number): HttpError | und
 export function buildCloudServer(options: CloudServerOptions): FastifyInstance {
   // Widened to fastify's logger interface so that routes take a plain FastifyInstance.
   const loggerInstance: FastifyBaseLogger = options.logger;
-  const app = fastify({ loggerInstance, bodyLimit: options.bodyLimitBytes });
+  const app = fastify({ loggerInstance, logController: new DebugAccessLog(), bodyLimit: options.bodyLimitBytes });
   // JSON only: with fastify's default text/plain parser a text body would reach the schema as a
   // string and be answered "expected object", which hides the real mistake.
   app.removeContentTypeParser('text/plain');
@@ -98,7 +99,8 @@ export function buildCloudServer(options: CloudServerOptions): FastifyInstance {
     // A route may set a body limit of its own (readings); the message names the one that applied.
     const httpError = err instanceof HttpError ? err : toHttpError(err, request.routeOptions.bodyLimit ?? options.bodyLimitBytes);
     if (httpError) {
-      request.log.info({ status: httpError.statusCode, error: httpError.code }, httpError.message);
+      // A rejection means a gateway or reader is misconfigured, too fast or sending garbage.
+      request.log.warn({ status: httpError.statusCode, error: httpError.code, method: request.method, url: request.url }, httpError.message);
       rejected(route, httpError.code);
       return reply.code(httpError.statusCode).headers(httpError.headers).send(httpError.toBody());
     }

@@ -1,10 +1,10 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { describe, expect, test } from 'vitest';
-import { makeAlert } from './fixtures.js';
+import { makeAlert, readingRange } from './fixtures.js';
 import { startTestCloud } from './start-test-cloud.js';
 
-function memoryLogger() {
+function memoryLogger(level = 'info') {
   const lines: Record<string, unknown>[] = [];
   const stream = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -12,7 +12,7 @@ function memoryLogger() {
       done();
     },
   });
-  return { logger: pino({ level: 'info' }, stream), lines };
+  return { logger: pino({ level }, stream), lines };
 }
 
 describe('startCloud', () => {
@@ -28,6 +28,34 @@ describe('startCloud', () => {
     } finally {
       await t.close();
     }
+  });
+
+  test('requests are logged at debug (method, url, status, time); a rejection at warn; at info only what a reader needs', async () => {
+    const { logger, lines } = memoryLogger('debug');
+    const t = await startTestCloud({}, logger);
+    const startup = lines.length;
+    try {
+      expect((await t.postReadings({ stream: 'stream-logs', readings: readingRange(1, 10) }, t.tokens.gw1)).status).toBe(200);
+      expect((await t.postAlerts({ alerts: [makeAlert()] }, t.tokens.gw1)).status).toBe(200);
+      expect((await t.get('/v1/tickets', t.tokens.reader)).status).toBe(200);
+      expect((await t.postAlerts({ alerts: [] }, 'not-a-token')).status).toBe(401);
+    } finally {
+      await t.close();
+    }
+    const at = (level: number) => lines.slice(startup).filter((l) => l.level === level).map((l) => l.msg);
+    expect(at(30)).toEqual(['alerts ingested']);
+    expect(at(40)).toHaveLength(1);
+    expect(lines.find((l) => l.level === 40)).toMatchObject({ status: 401, error: 'unauthorized', method: 'POST', url: '/v1/ingest/alerts' });
+    const completed = lines.filter((l) => l.msg === 'request completed');
+    expect(completed.map((l) => l.level)).toEqual([20, 20, 20, 20]);
+    expect(completed.map((l) => (l.res as { statusCode: number }).statusCode)).toEqual([200, 200, 200, 401]);
+    for (const l of completed) expect(l).toMatchObject({ reqId: expect.any(String), responseTime: expect.any(Number) });
+    expect(lines.filter((l) => l.msg === 'incoming request').map((l) => (l.req as { url: string }).url)).toEqual([
+      '/v1/ingest/readings',
+      '/v1/ingest/alerts',
+      '/v1/tickets',
+      '/v1/ingest/alerts',
+    ]);
   });
 
   test('close stops listening and may be called twice', async () => {
