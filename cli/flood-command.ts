@@ -6,10 +6,11 @@ import { parseOrThrow } from '../lib/validation.js';
 import { runFlood } from '../simulators/mqtt-flood.js';
 import { UsageError } from './usage-error.js';
 
-export const floodUsage = `gridwatch flood --broker mqtt://HOST:PORT [--clients 1000] [--rate 30000] [--duration 60s] [--qos 0|1]
+export const floodUsage = `gridwatch flood --broker mqtt://HOST:PORT [--clients 1000] [--rate 30000] [--duration 60s] [--qos 0|1] [--inflight 20]
                [--username U --password P] [--device-prefix fl-] [--topic gridwatch/{device}/water]
   Load test: many MQTT clients publishing valid meter readings at a fixed total rate. Prints a
   JSON summary (sent, acked, blocked, dropped, achieved rate) on stdout; progress on stderr.
+  --inflight: QoS 1 publishes a client may have unacknowledged (then it skips its turn: blocked).
   Exits 1 when no client could connect.`;
 
 const floodArgsSchema = z
@@ -21,6 +22,7 @@ const floodArgsSchema = z
     rate: z.coerce.number().positive().max(1_000_000),
     duration: durationSchema,
     qos: z.enum(['0', '1']).transform((q) => (q === '1' ? 1 : 0) as 0 | 1),
+    inflight: z.coerce.number().int().min(1).max(65_535),
     username: z.string().min(1).optional(),
     password: z.string().min(1).optional(),
     'device-prefix': z.string().regex(/^[A-Za-z0-9_.-]*$/, 'letters, digits, "_", "." or "-"'),
@@ -40,6 +42,7 @@ export async function floodCommand(argv: string[]): Promise<number> {
       rate: { type: 'string', default: '30000' },
       duration: { type: 'string', default: '60s' },
       qos: { type: 'string', default: '0' },
+      inflight: { type: 'string', default: '20' },
       username: { type: 'string' },
       password: { type: 'string' },
       'device-prefix': { type: 'string', default: 'fl-' },
@@ -58,6 +61,7 @@ export async function floodCommand(argv: string[]): Promise<number> {
     ratePerS: o.rate,
     durationMs: o.duration,
     qos: o.qos,
+    inflight: o.inflight,
     ...(o.username === undefined ? {} : { username: o.username }),
     ...(o.password === undefined ? {} : { password: o.password }),
     devicePrefix: o['device-prefix'],

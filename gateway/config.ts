@@ -133,9 +133,10 @@ export const gatewayConfigSchema = z
         /** Larger payloads are refused and the client disconnected. @default 65536 */
         maxPayloadBytes: z.number().int().positive().default(65_536),
         /**
-         * Per client, messages a second on average (bursts up to ratePerClientBurst); readings over
-         * it are dropped and counted. Devices that can report an SOS or a fall are never limited.
-         * @default 20
+         * Per client, messages a second on average (bursts up to ratePerClientBurst). A client over
+         * it is not read until its average allows (TCP pushes back; nothing is dropped), and a
+         * flood never delays new connections or other devices' SOS. Raise it for a bridge that
+         * carries a whole building. @default 20
          */
         ratePerClient: z.number().positive().default(20),
         /** @default 100 */

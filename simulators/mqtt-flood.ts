@@ -12,6 +12,11 @@ export interface FloodOptions {
   ratePerS: number;
   durationMs: number;
   qos: 0 | 1;
+  /**
+   * QoS 1: publishes a client may have unacknowledged; at the window it skips its turn (counted
+   * as blocked), as real clients do (Mosquitto's max_inflight_messages, 20). @default 20
+   */
+  inflight?: number;
   username?: string;
   /** Sent with `username` only: MQTT 3.1.1 has no password without a user name (3.1.2.9). */
   password?: string;
@@ -32,7 +37,10 @@ export interface FloodTotals {
   sent: number;
   /** PUBACKs received (QoS 1). */
   acked: number;
-  /** Sends skipped because a socket's buffer was full: the broker was not reading fast enough. */
+  /**
+   * Sends skipped because the broker was not taking them: a socket's buffer was full, or (QoS 1)
+   * the client's in-flight window. sent + blocked is the load offered.
+   */
   blocked: number;
   /**
    * Connections the broker refused (at TCP connect or in its CONNACK), closed (before or after
@@ -52,20 +60,24 @@ interface FloodClient {
   device: string;
   topic: string;
   nextId: number;
+  /** QoS 1 publishes not yet acknowledged. */
+  unacked: number;
   volume: number;
   /** connecting: until its CONNACK; open: publishing; done: refused, dropped, or hung up by us. */
   state: 'connecting' | 'open' | 'done';
 }
 
 const TICK_MS = 10;
+const INFLIGHT = 20;
 const CONNACK_TIMEOUT_MS = 10_000;
 
 /**
  * A load generator for an MQTT broker: many clients on raw sockets (one process, little CPU per
  * message), each a water meter publishing valid readings, together at a fixed total rate. It is
- * how the gateway is proven to shed a flood instead of collapsing, and to keep an SOS flowing
- * through it. When the broker stops reading, the generator does not buffer without bound: a
- * client whose socket is full skips its turn, counted as `blocked`.
+ * how the gateway is proven to hold a flood back instead of collapsing, and to keep new
+ * connections and an SOS flowing through it. When the broker stops reading, the generator does
+ * not buffer without bound: a client whose socket is full, or whose QoS 1 in-flight window is,
+ * skips its turn, counted as `blocked`.
  */
 export async function runFlood(o: FloodOptions): Promise<FloodResult> {
   // mqtt-packet refuses to encode it with an 'error' event nobody listens to: a crash at the first connect.
@@ -101,11 +113,12 @@ export async function runFlood(o: FloodOptions): Promise<FloodResult> {
         }
         idle = 0;
         due--;
-        if (c.socket.writableNeedDrain) {
+        if (c.socket.writableNeedDrain || (o.qos === 1 && c.unacked >= (o.inflight ?? INFLIGHT))) {
           totals.blocked++;
           continue;
         }
         c.socket.write(publish(o, c));
+        if (o.qos === 1) c.unacked++;
         totals.sent++;
       }
       if (now - lastProgress >= 1_000) {
@@ -119,9 +132,9 @@ export async function runFlood(o: FloodOptions): Promise<FloodResult> {
     }, TICK_MS);
   });
 
-  // Give the last PUBACKs a moment, then hang up.
+  // Give the last PUBACKs a moment (a broker holding a client back reads its window at its rate), then hang up.
   if (o.qos === 1) {
-    const deadline = performance.now() + 5_000;
+    const deadline = performance.now() + 30_000;
     while (totals.acked < totals.sent && performance.now() < deadline && clients.some((c) => c.state === 'open')) await new Promise((r) => setTimeout(r, 20));
   }
   totals.elapsedMs = Math.min(totals.elapsedMs, o.durationMs);
@@ -138,7 +151,7 @@ export async function runFlood(o: FloodOptions): Promise<FloodResult> {
 function connectClient(o: FloodOptions, n: number, totals: FloodTotals): Promise<FloodClient> {
   const device = `${o.devicePrefix}${String(n).padStart(4, '0')}`;
   const socket = connect({ host: o.host, port: o.port, noDelay: true });
-  const client: FloodClient = { socket, device, topic: o.topic.replace('{device}', device), nextId: 1, volume: 1_000, state: 'connecting' };
+  const client: FloodClient = { socket, device, topic: o.topic.replace('{device}', device), nextId: 1, unacked: 0, volume: 1_000, state: 'connecting' };
   const parser = mqttPacket.parser();
   return new Promise((resolve) => {
     /** The client leaves `connecting` or `open` for good: one count, whatever comes after (a close follows every refusal). */
@@ -161,7 +174,10 @@ function connectClient(o: FloodOptions, n: number, totals: FloodTotals): Promise
         client.state = 'open';
         totals.connected++;
         settle();
-      } else if (packet.cmd === 'puback') totals.acked++;
+      } else if (packet.cmd === 'puback') {
+        totals.acked++;
+        client.unacked--;
+      }
     });
     parser.on('error', () => socket.destroy());
     socket.on('data', (chunk: Buffer) => parser.parse(chunk));

@@ -3,11 +3,16 @@ import { once, type EventEmitter } from 'node:events';
 import { Aedes, type Client } from 'aedes';
 import type { Logger } from '../../lib/log.js';
 import type { MqttAcl, MqttIdentity } from './mqtt-acl.js';
-import { guardFrameSizes } from './mqtt-frame-guard.js';
-import { TokenBucket } from './token-bucket.js';
+import { systemClock, type Clock } from '../../lib/clock.js';
+import { IngressValve } from './ingress-valve.js';
+import { watchFrames } from './mqtt-frame-guard.js';
 
-/** What the broker turned away or let pass without reading, each counted. */
-export type BrokerVerdict = 'login-refused' | 'forbidden' | 'ignored' | 'subscribe-refused' | 'shed' | 'oversize';
+/**
+ * What the broker turned away, let pass without reading, or held back, each counted: a client
+ * `throttled` was left unread until its rate allowed, one `deferred` waited for the next turn of
+ * the event loop behind other busy clients.
+ */
+export type BrokerVerdict = 'login-refused' | 'forbidden' | 'ignored' | 'subscribe-refused' | 'throttled' | 'deferred' | 'oversize';
 
 /** Room for a PUBLISH's topic (up to 65,535 bytes), packet id and lengths, over the payload limit. */
 const PUBLISH_OVERHEAD_BYTES = 65_535 + 2 + 2;
@@ -31,11 +36,13 @@ export interface MqttBrokerOptions {
   onFrame: (topic: string, payload: Buffer, clientId: string) => Promise<void> | undefined;
   /** Who may connect, publish and subscribe. */
   acl: MqttAcl;
-  /** Per-client ingress limit: messages a second and burst. */
+  /** Per-client ingress limit: PUBLISH packets a second and burst; over it the client is not read until its rate allows. */
   ratePerClient: number;
   ratePerClientBurst: number;
-  /** Topics whose frames are never shed (devices that can report an SOS or a fall). */
-  neverShed: (topic: string) => boolean;
+  /** PUBLISH packets read from busy clients per event-loop turn (see IngressValve). @default 500 */
+  busyFramesPerTurn?: number;
+  /** Time for the ingress limits: the wall's; tests drive a virtual one. @default systemClock */
+  ingressTimer?: Pick<Clock, 'monotonic' | 'setTimeout' | 'clearTimeout'>;
   /** Counts what the access rules turned away (logins, publishes, subscriptions) and what they ignored. */
   onVerdict?: (verdict: BrokerVerdict) => void;
 }
@@ -49,8 +56,14 @@ export interface MqttBrokerHandle {
 export async function startMqttBroker(opts: MqttBrokerOptions): Promise<MqttBrokerHandle> {
   const { logger } = opts;
   const identities = new WeakMap<Client, MqttIdentity>();
-  const buckets = new WeakMap<Client, TokenBucket>();
   const verdict = opts.onVerdict ?? (() => undefined);
+  const valve = new IngressValve({
+    ratePerClient: opts.ratePerClient,
+    burst: opts.ratePerClientBurst,
+    busyFramesPerTurn: opts.busyFramesPerTurn ?? 500,
+    timer: opts.ingressTimer ?? systemClock,
+    onHold: (why) => verdict(why === 'rate' ? 'throttled' : 'deferred'),
+  });
   const broker = await Aedes.createBroker({
     // A subscriber that stops reading is dropped after 10 s instead of stalling everyone.
     drainTimeout: 10_000,
@@ -96,16 +109,6 @@ export async function startMqttBroker(opts: MqttBrokerOptions): Promise<MqttBrok
         callback(null);
         return;
       }
-      // Shed a flood per client, with a count, rather than let the broker collapse; an SOS never.
-      if (client && !opts.neverShed(packet.topic)) {
-        let bucket = buckets.get(client);
-        if (!bucket) buckets.set(client, (bucket = new TokenBucket(opts.ratePerClient, opts.ratePerClientBurst, performance.now())));
-        if (!bucket.take(performance.now())) {
-          verdict('shed');
-          callback(null);
-          return;
-        }
-      }
       const refuse = (err: unknown) => {
         logger.error({ err, topic: packet.topic }, 'frame could not be stored; withholding PUBACK so the device sends it again');
         callback(err as Error);
@@ -132,10 +135,14 @@ export async function startMqttBroker(opts: MqttBrokerOptions): Promise<MqttBrok
   const maxPacketBytes = opts.maxPayloadBytes + PUBLISH_OVERHEAD_BYTES;
   const server: Server = createServer({ noDelay: true }, (socket) => {
     broker.handle(socket);
-    guardFrameSizes(socket, maxPacketBytes, (announced) => {
-      verdict('oversize');
-      logger.warn({ remote: socket.remoteAddress, bytes: announced, limit: maxPacketBytes }, 'mqtt packet over the size limit announced; connection closed before buffering it');
-      socket.destroy();
+    const charge = valve.attach(socket);
+    watchFrames(socket, maxPacketBytes, {
+      oversize(announced) {
+        verdict('oversize');
+        logger.warn({ remote: socket.remoteAddress, bytes: announced, limit: maxPacketBytes }, 'mqtt packet over the size limit announced; connection closed before buffering it');
+        socket.destroy();
+      },
+      publishes: charge,
     });
   });
   server.listen(opts.port, opts.host);

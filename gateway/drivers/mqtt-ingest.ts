@@ -17,8 +17,10 @@ export interface MqttIngestCounters {
   subscribeRefused: number;
   /** Publishes in a device's own namespace that are not its data topic (Tasmota's STATE, LWT...). */
   ignored: number;
-  /** Readings dropped because their client sent over its rate. */
-  shed: number;
+  /** Times a client sending over its rate was left unread until its average allowed (nothing is dropped). */
+  throttled: number;
+  /** Times a busy client waited a turn of the event loop so that others (new connections, SOS buttons) went first. */
+  deferred: number;
   /** Packets over the size limit (their connection is closed). */
   oversize: number;
 }
@@ -37,13 +39,14 @@ export class MqttIngest {
     forbidden: 0,
     subscribeRefused: 0,
     ignored: 0,
-    shed: 0,
+    throttled: 0,
+    deferred: 0,
     oversize: 0,
   };
 
   /** Counts a verdict of the broker's access rules. */
   count(verdict: BrokerVerdict): void {
-    const key = ({ 'login-refused': 'loginRefused', forbidden: 'forbidden', ignored: 'ignored', 'subscribe-refused': 'subscribeRefused', shed: 'shed', oversize: 'oversize' } as const)[verdict];
+    const key = ({ 'login-refused': 'loginRefused', forbidden: 'forbidden', ignored: 'ignored', 'subscribe-refused': 'subscribeRefused', throttled: 'throttled', deferred: 'deferred', oversize: 'oversize' } as const)[verdict];
     this.counters[key]++;
   }
 

@@ -221,7 +221,7 @@ describe('fleet mode', () => {
     await clock.advance(30 * MINUTE); // 2 reports per meter (every 15 min); 31 polls per sub-meter (at once, then each minute)
 
     const status = gw.status();
-    expect(status.mqtt).toMatchObject({ readings: 2_000, malformed: 0, shed: 0 });
+    expect(status.mqtt).toMatchObject({ readings: 2_000, malformed: 0, throttled: 0 });
     expect(status.pushed.filter((h) => h.online)).toHaveLength(1_000);
     expect(status.polled.filter((h) => h.online && h.counters.readings === 31)).toHaveLength(100);
     expect(simulation.counts()).toMatchObject({ mqttPublished: 2_000, mqttFailed: 0 });
