@@ -112,5 +112,5 @@ describe('cloud, gateway and simulator as separate processes', () => {
     expect(await gateway.stop()).toBe(0);
     expect(await cloud.stop()).toBe(0);
     expect(gateway.stderr()).toMatch(/gateway stopped/);
-  }, 90_000);
+  });
 });

@@ -413,5 +413,5 @@ describe('a construction site through the real rule engine', () => {
       ['night-noise', 'raise', 'P3', local(at(5, 23) + 5 * MINUTE)],
       ['night-noise', 'clear', 'P3', local(at(6, 1) + 5 * MINUTE)],
     ]);
-  }, 60_000);
+  });
 });

@@ -31,7 +31,7 @@ export async function rawClient(port: number): Promise<{
   };
   return {
     send: (bytes) => socket.write(Buffer.from(bytes)),
-    read: async (n, timeoutMs = 3_000) => {
+    read: async (n, timeoutMs = 30_000) => {
       const deadline = Date.now() + timeoutMs;
       while (buffer.length < n) {
         const left = deadline - Date.now();

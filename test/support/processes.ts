@@ -28,7 +28,7 @@ export function startGridwatch(args: string[], env: NodeJS.ProcessEnv = {}): Run
   return {
     child,
     stderr: () => stderr,
-    waitForLog(pattern, timeoutMs = 20_000) {
+    waitForLog(pattern, timeoutMs = 60_000) {
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => done(new Error(`no log matching ${pattern} within ${timeoutMs} ms:\n${stderr}`)), timeoutMs);
         const check = () => {

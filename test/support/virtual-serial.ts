@@ -11,7 +11,7 @@ export async function virtualSerialLine(): Promise<{ gatewayEnd: string; deviceE
   const dir = tempDir();
   const [gatewayEnd, deviceEnd] = [join(dir, 'ttyGateway'), join(dir, 'ttyDevices')];
   const socat = spawn('socat', ['-d', '-d', `pty,raw,echo=0,link=${gatewayEnd}`, `pty,raw,echo=0,link=${deviceEnd}`], { stdio: 'ignore' });
-  const deadline = Date.now() + 5_000;
+  const deadline = Date.now() + 30_000;
   while (!(existsSync(gatewayEnd) && existsSync(deviceEnd))) {
     if (Date.now() > deadline) {
       socat.kill('SIGKILL');

@@ -55,7 +55,7 @@ export async function watchRig(port = 0): Promise<WatchRig> {
 
 /** Waits (in real time, up to 5 s) for something the network delivers. */
 export async function until(what: string, condition: () => boolean): Promise<void> {
-  const deadline = Date.now() + 5_000;
+  const deadline = Date.now() + 30_000;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 10));

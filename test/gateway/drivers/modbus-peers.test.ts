@@ -71,7 +71,7 @@ describe.runIf(hasPymodbus())('a Modbus server we did not write (pymodbus)', () 
     const noise = new ModbusPoller({ context: { deviceId: 'noise-1', householdId: 'site-1', heartbeatMs: 1_000 }, profile: NOISE, unitId: 2 }, bus, engine, systemClock, silentLogger());
 
     // The server takes a moment to start: poll until it answers (the bus reconnects by itself).
-    const deadline = Date.now() + 15_000;
+    const deadline = Date.now() + 60_000;
     while (readings.length === 0 && Date.now() < deadline) {
       await meter.pollOnce();
       if (readings.length === 0) await new Promise((r) => setTimeout(r, 200));

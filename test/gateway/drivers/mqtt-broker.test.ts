@@ -84,7 +84,7 @@ describe('the gateway MQTT broker', () => {
     blocker.close();
     expect(acked).toBe(false);
     expect(gw.readings.counts().queued).toBe(0);
-  }, 20_000);
+  });
 
   test('a Tasmota pulse counter is read on its own topic, with its topic name', async () => {
     const { gw, url } = await gateway();

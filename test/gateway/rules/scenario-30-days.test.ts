@@ -108,7 +108,7 @@ beforeAll(async () => {
     `scenario-30-days: ${run.readings} readings processed over ${DAYS} days (${Object.keys(homes).length} households, 1 site, ${devices.length} devices) in ${Math.round(run.ms)} ms; ` +
       `${alerts.length} alerts: ${[...byRule].map(([k, n]) => `${k} ${n}`).join(', ')}`,
   );
-}, 20_000);
+});
 
 // ---- what each household raised ----
 

@@ -1,9 +1,9 @@
 import { Agent, request } from 'node:http';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { errorBodySchema } from '../../../cloud/ingest/wire.js';
-import { makeAlert, makeReading } from '../fixtures.js';
-import { startTestCloud, type TestCloud } from '../start-test-cloud.js';
+import { errorBodySchema } from '../../cloud/ingest/wire.js';
+import { makeAlert, makeReading } from '../cloud/fixtures.js';
+import { startTestCloud, type TestCloud } from '../cloud/start-test-cloud.js';
 
 const BODIES = Number(process.env.MALFORMED_BODIES ?? 100_000);
 const CONCURRENCY = 32;
