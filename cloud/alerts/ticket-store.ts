@@ -27,6 +27,8 @@ export interface TicketStore {
   recordAlerts(alerts: readonly Alert[]): Promise<IngestAlertResult[]>;
   /** Tickets ordered by openedAt, then id. */
   listTickets(filter?: TicketFilter): Promise<Ticket[]>;
+  /** Alerts held, by kind: a ticket counts raises and clears alike, a reader wants them apart. */
+  countAlerts(): Promise<Record<Alert['kind'], number>>;
 }
 
 export const DEFAULT_TICKET_LIMIT = 100;
@@ -49,6 +51,14 @@ export function createTicketStore(db: Kysely<Database>, clock: Clock): TicketSto
       if (filter.rule !== undefined) query = query.where('rule', '=', filter.rule);
       const rows = await query.orderBy('opened_at_ms').orderBy('id').limit(limit).execute();
       return rows.map(rowToTicket);
+    },
+
+    async countAlerts() {
+      const rows = await db.selectFrom('alerts').select(['kind', (eb) => eb.fn.countAll<number | string | bigint>().as('n')]).groupBy('kind').execute();
+      const counts = { raise: 0, clear: 0 };
+      // PostgreSQL answers COUNT(*) as a bigint string.
+      for (const r of rows) counts[r.kind] = Number(r.n);
+      return counts;
     },
   };
 }

@@ -109,6 +109,7 @@ export function defineTicketStoreSuite(name: string, backend: StoreBackend | und
       expect(cleared).toMatchObject({ status: 'created', ticketId: raised!.ticketId });
       const [ticket] = await store.listTickets();
       expect(ticket).toMatchObject({ state: 'open', alertCount: 2, grade: 'P2' });
+      expect(await store.countAlerts()).toEqual({ raise: 1, clear: 1 });
     });
 
     test('a clear without an open ticket is recorded with no ticket, also when resent', async () => {
@@ -116,6 +117,7 @@ export function defineTicketStoreSuite(name: string, backend: StoreBackend | und
       expect(await store.recordAlerts([clear])).toEqual([{ alertId: clear.id, status: 'created', ticketId: null }]);
       expect(await store.recordAlerts([clear])).toEqual([{ alertId: clear.id, status: 'duplicate', ticketId: null }]);
       expect(await store.listTickets()).toEqual([]);
+      expect(await store.countAlerts()).toEqual({ raise: 0, clear: 1 });
       const stored = await opened.db.selectFrom('alerts').selectAll().execute();
       expect(stored).toMatchObject([{ id: clear.id, kind: 'clear', ticket_id: null, details: '{"litres":3}' }]);
     });
