@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { namingConfigFile } from '../lib/listen.js';
 import { createLogger } from '../lib/log.js';
 import { loadGatewayConfig } from '../gateway/config.js';
 import { startGateway } from '../gateway/main.js';
@@ -7,14 +8,17 @@ import { runUntilSignal } from './run-until-signal.js';
 import { UsageError } from './usage-error.js';
 
 export const gatewayUsage = `gridwatch gateway --config gateway.yaml [--clock-speed N --clock-start ISO --clock-anchor MS]
-  Runs the edge gateway: MQTT broker, rules, outbox, uplink to the cloud.`;
+  Runs the edge gateway: MQTT broker, rules, outbox, uplink to the cloud. On the shared clock of
+  GRIDWATCH_CLOCK when it is set (see gridwatch clock).`;
 
 export async function gatewayCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { config: { type: 'string' }, ...clockArgs }, strict: true });
   if (!values.config) throw new UsageError('--config is required', gatewayUsage);
   const config = loadGatewayConfig(values.config);
   const logger = createLogger('gateway');
-  const gateway = await startGateway(config, { clock: clockFromArgs(values), logger });
+  const gateway = await startGateway(config, { clock: clockFromArgs(values), logger }).catch((err: unknown) => {
+    throw namingConfigFile(err, values.config!);
+  });
   // SIGHUP: take the rules of the edited config without a restart (and without losing state).
   const configFile = values.config;
   process.on('SIGHUP', () => {

@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { Clock } from '../lib/clock.js';
+import { listenError } from '../lib/listen.js';
 import type { Logger } from '../lib/log.js';
 import { createTicketStore, type TicketStore } from './alerts/ticket-store.js';
 import { ticketsRoute } from './alerts/tickets-route.js';
@@ -93,7 +94,9 @@ export async function startCloud(config: CloudConfig, deps: CloudDeps): Promise<
         openApiRoute(),
       ],
     });
-    await app.listen({ host: config.http.host, port: config.http.port });
+    await app.listen({ host: config.http.host, port: config.http.port }).catch((err: unknown) => {
+      throw listenError(err, { host: config.http.host, port: config.http.port, configKey: 'http.port' });
+    });
     const { port } = app.server.address() as AddressInfo;
     const host = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
     const url = `http://${host}:${port}`;

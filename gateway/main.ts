@@ -1,6 +1,7 @@
-import type { Clock } from '../lib/clock.js';
+import { speedOf, type Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
 import { InputError } from '../lib/validation.js';
+import { listenError } from '../lib/listen.js';
 import type { ProfileRegistry } from '../firmware-profiles/index.js';
 import { loadProfilesWithFiles } from '../firmware-profiles/load-files.js';
 import type { GatewayConfig } from './config.js';
@@ -21,6 +22,7 @@ import { RuleEngine } from './rules/engine.js';
 import { buildRuleBook } from './rules/rule-book.js';
 import { RuleStateStore } from './rules/state-store.js';
 import { ClockWatch } from './clock-watch.js';
+import { fitDevicesToClock } from './accelerated-timing.js';
 import { DeviceActivity, type PushedDeviceHealth } from './device-activity.js';
 import { GatewayRuns } from './runs.js';
 import PQueue from 'p-queue';
@@ -89,6 +91,11 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   const wristbands = new Map(
     (config.watch?.devices ?? []).map((d) => [d.watchId, { deviceId: d.id, householdId: d.householdId, heartbeatMs: WRISTBAND_HEARTBEAT_MS }]),
   );
+  fitDevicesToClock(
+    clock,
+    [...[...devices.values()].map((d) => d.context), ...modbusDevices.map((d) => d.context), ...dltDevices.map((d) => d.context), ...wristbands.values()],
+    [...modbusDevices, ...dltDevices],
+  );
 
   const db = openGatewayDatabase(config.dataDir);
   const outbox = new Outbox(db);
@@ -112,6 +119,8 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   });
   const watch = new ClockWatch({
     clock,
+    // Two readings of an accelerated clock are two instants: 1 ms apart is an hour at 3600x, not a step.
+    toleranceMs: 2_000 * speedOf(clock),
     logger: logger.child({ component: 'clock' }),
     onStep: (deltaMs) => {
       engine.shiftTime(deltaMs);
@@ -173,6 +182,8 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     logger: logger.child({ component: 'mqtt' }),
     onFrame: (topic, payload, clientId) => ingest.handle(topic, payload, clientId),
     onVerdict: (verdict) => ingest.count(verdict),
+  }).catch((err: unknown) => {
+    throw listenError(err, { host: config.mqtt.host, port: config.mqtt.port, configKey: 'mqtt.port', usualSuspect: 'another MQTT broker such as Mosquitto?' });
   });
 
   const upstreamConfig = config.mqtt.upstream;

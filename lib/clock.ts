@@ -219,3 +219,8 @@ export class VirtualClock implements Clock {
 export function sleep(clock: Clock, ms: number): Promise<void> {
   return new Promise((resolve) => clock.setTimeout(resolve, ms));
 }
+
+/** Clock milliseconds per wall millisecond: the speed of a ScaledClock, 1 for any other. */
+export function speedOf(clock: Clock): number {
+  return clock instanceof ScaledClock ? clock.options.speed : 1;
+}

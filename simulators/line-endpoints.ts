@@ -1,6 +1,7 @@
 import { createServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { SerialPort } from 'serialport';
+import { listen } from '../lib/listen.js';
 
 /**
  * Where a simulated line's bytes come and go: a serial port (in tests one end of a socat pty
@@ -37,27 +38,23 @@ export interface TcpListener {
   close(): Promise<void>;
 }
 
-/** Listens on `host:port` (0: any free port), handing each connection to `serve`. */
-export async function listenTcp(port: number, host: string, serve: (socket: Socket) => void): Promise<TcpListener> {
+/**
+ * Listens on `host:port` (0: any free port), handing each connection to `serve`; a port in use
+ * is refused naming `configKey`, the simulate config's key for it.
+ */
+export async function listenTcp(port: number, host: string, serve: (socket: Socket) => void, configKey = 'port'): Promise<TcpListener> {
   const sockets = new Set<Socket>();
   const server = createServer({ noDelay: true }, (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     serve(socket);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address();
+  const listening = await listen(server, { host, port, configKey });
   const dropConnections = () => {
     for (const socket of sockets) socket.destroy();
   };
   return {
-    port: typeof address === 'object' && address ? address.port : port,
+    port: listening,
     dropConnections,
     close: async () => {
       dropConnections();
@@ -85,8 +82,8 @@ export class LineEndpoints {
   }
 
   /** Serves the line as a serial device server on `host:port` (0: any free port); resolves with the port. */
-  async listen(port: number, host: string): Promise<number> {
-    this.#listener = await listenTcp(port, host, (socket) => this.serve(socket));
+  async listen(port: number, host: string, configKey?: string): Promise<number> {
+    this.#listener = await listenTcp(port, host, (socket) => this.serve(socket), configKey);
     this.tcpPort = this.#listener.port;
     return this.tcpPort;
   }

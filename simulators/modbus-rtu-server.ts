@@ -42,8 +42,8 @@ export class SimulatedModbusRtu {
   }
 
   /** Serves the line as a serial device server on `host:port` (0: any free port); resolves with the port. */
-  startTcp(port = 0, host = '127.0.0.1'): Promise<number> {
-    return this.#line.listen(port, host);
+  startTcp(port = 0, host = '127.0.0.1', configKey?: string): Promise<number> {
+    return this.#line.listen(port, host, configKey);
   }
 
   /** Cuts the TCP connections to the serial device server (the masters may connect again). */

@@ -33,8 +33,8 @@ export class SimulatedModbusTcp {
   }
 
   /** Listens on `host:port` (0: any free port); resolves with the port. */
-  async start(port = 0, host = '127.0.0.1'): Promise<number> {
-    this.#listener = await listenTcp(port, host, (socket) => serveMbap(socket, this.slaves));
+  async start(port = 0, host = '127.0.0.1', configKey?: string): Promise<number> {
+    this.#listener = await listenTcp(port, host, (socket) => serveMbap(socket, this.slaves), configKey);
     this.port = this.#listener.port;
     return this.port;
   }

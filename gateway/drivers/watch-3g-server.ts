@@ -1,6 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
-import { once } from 'node:events';
 import type { Clock } from '../../lib/clock.js';
+import { listen } from '../../lib/listen.js';
 import type { Logger } from '../../lib/log.js';
 import { decodeWatchMessage, parseWatchMessage, watchReply } from '../../firmware-profiles/watch-3g-codec.js';
 import type { DeviceActivity } from '../device-activity.js';
@@ -29,6 +29,8 @@ export interface WatchServerCounters {
   readings: number;
   unknownDevice: number;
   malformed: number;
+  /** An AL the band sent again (same content: its own date, time and status), echoed and not counted twice. */
+  repeatedAlarms: number;
 }
 
 /**
@@ -38,8 +40,14 @@ export interface WatchServerCounters {
  * again. Malformed input closes nothing but its own bytes; a stream that makes no sense is closed.
  */
 export class WatchServer {
-  readonly counters: WatchServerCounters = { connections: 0, messages: 0, readings: 0, unknownDevice: 0, malformed: 0 };
+  readonly counters: WatchServerCounters = { connections: 0, messages: 0, readings: 0, unknownDevice: 0, malformed: 0, repeatedAlarms: 0 };
   #server: Server | null = null;
+  /**
+   * Each band's last alarm taken, by content, and when it is on disk. A band sends an AL again
+   * when its echo is late or the link drops; the AL carries the alarm's own date and time, so the
+   * same content is the same alarm: one fall is one alert however often it comes.
+   */
+  readonly #lastAlarm = new Map<string, { content: string; durable: Promise<void> | undefined }>();
   readonly #sockets = new Set<Socket>();
   port = 0;
 
@@ -47,10 +55,7 @@ export class WatchServer {
 
   async start(): Promise<void> {
     const server = createServer({ noDelay: true }, (socket) => this.#serve(socket));
-    server.listen(this.o.port, this.o.host);
-    await once(server, 'listening');
-    const address = server.address();
-    this.port = typeof address === 'object' && address ? address.port : this.o.port;
+    this.port = await listen(server, { host: this.o.host, port: this.o.port, configKey: 'watch.port' });
     this.#server = server;
     this.o.logger.info({ port: this.port, wristbands: this.o.devices.size }, 'watch protocol listening');
   }
@@ -101,6 +106,16 @@ export class WatchServer {
       return;
     }
     const decoded = decodeWatchMessage(message);
+    const alarm = message.command.startsWith('AL') ? `${message.command},${message.fields.join(',')}` : undefined;
+    const taken = alarm === undefined ? undefined : this.#lastAlarm.get(device.deviceId);
+    if (taken && taken.content === alarm) {
+      this.counters.repeatedAlarms++;
+      this.o.activity?.seen(device.deviceId, false);
+      this.o.logger.debug({ device: device.deviceId }, 'alarm sent again by the band: echoed, not raised again');
+      const reply = watchReply(message);
+      if (reply) this.#replyAfter(taken.durable, reply, socket, device.deviceId);
+      return;
+    }
     if (decoded && 'error' in decoded) {
       this.counters.malformed++;
       this.o.activity?.malformed(device.deviceId, decoded.error);
@@ -119,14 +134,26 @@ export class WatchServer {
     } else {
       this.o.activity?.seen(device.deviceId, false); // a heartbeat: alive, nothing to read
     }
-    const reply = watchReply(message);
-    if (!reply) return;
-    // The band waits for this echo: send it once the reading is on disk.
     const durable = decoded && !('error' in decoded) ? this.o.engine.durable?.() : undefined;
-    if (!durable) socket.write(reply);
-    else durable.then(
+    if (alarm !== undefined && decoded && !('error' in decoded)) {
+      const entry = { content: alarm, durable };
+      this.#lastAlarm.set(device.deviceId, entry);
+      // Not on disk after all: the band's next send of it is a new chance, not a repeat.
+      durable?.catch(() => this.#lastAlarm.get(device.deviceId) === entry && this.#lastAlarm.delete(device.deviceId));
+    }
+    const reply = watchReply(message);
+    if (reply) this.#replyAfter(durable, reply, socket, device.deviceId);
+  }
+
+  /** The band waits for this echo: it goes once the reading (and any alarm) is on disk. */
+  #replyAfter(durable: Promise<void> | undefined, reply: Buffer, socket: Socket, deviceId: string): void {
+    if (!durable) {
+      socket.write(reply);
+      return;
+    }
+    durable.then(
       () => socket.writable && socket.write(reply),
-      (err: unknown) => this.o.logger.error({ err, device: device.deviceId }, 'watch reading could not be stored; not acknowledged'),
+      (err: unknown) => this.o.logger.error({ err, device: deviceId }, 'watch reading could not be stored; not acknowledged'),
     );
   }
 }

@@ -1,4 +1,4 @@
-import { connect, type Socket } from 'node:net';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { afterEach, describe, expect, test } from 'vitest';
 import { VirtualClock } from '../../../lib/clock.js';
 import { silentLogger } from '../../../lib/log.js';
@@ -12,7 +12,7 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function gateway(): Promise<GatewayHandle> {
+async function gateway(clock = new VirtualClock(T0)): Promise<GatewayHandle> {
   const gw = await startGateway(
     gatewayConfigSchema.parse({
       gatewayId: 'gw-central',
@@ -21,7 +21,7 @@ async function gateway(): Promise<GatewayHandle> {
       cloud: { url: 'http://127.0.0.1:1', token: 'a-token-of-sixteen-chars' },
       watch: { host: '127.0.0.1', port: 0, devices: [{ id: 'band-1', householdId: 'hh-1', watchId: '8809008845' }] },
     }),
-    { clock: new VirtualClock(T0), logger: silentLogger() },
+    { clock, logger: silentLogger() },
   );
   cleanups.push(() => gw.close());
   return gw;
@@ -59,6 +59,43 @@ describe('4G wristbands dialling in with the 3G watch protocol', () => {
     expect(await b.replies(2)).toBe('[3G*8809008845*0002*LK][3G*8809008845*0002*AL]');
     expect(gw.outbox.peek(10).map((e) => [e.alert.rule, e.alert.grade, e.alert.deviceId])).toEqual([['sos', 'P1', 'band-1']]);
     expect(gw.status().watch).toMatchObject({ messages: 2, readings: 2, malformed: 0 });
+  });
+
+  test('a fall the band sends three times (its echo late) is one alert, and every send is echoed', async () => {
+    const clock = new VirtualClock(T0);
+    const gw = await gateway(clock);
+    const b = await band(gw.status().watch!.port);
+    // Status bit 21: a fall; the band's own date and time of the alarm are in the message.
+    const fall = '[3G*8809008845*0052*AL,231126,130500,A,31.231000,N,121.474000,E,0.00,0.0,0.0,8,100,80,0,0,00200000,0,0]';
+    for (let n = 1; n <= 3; n++) {
+      b.send(fall);
+      expect(await b.replies(n)).toBe('[3G*8809008845*0002*AL]'.repeat(n));
+      await clock.advance(20_000); // the band's reply timeout: it sends again
+    }
+    expect(gw.outbox.peek(10).map((e) => [e.alert.rule, e.alert.deviceId])).toEqual([['fall', 'band-1']]);
+    expect(gw.status().watch).toMatchObject({ messages: 3, readings: 1, repeatedAlarms: 2 });
+    // Another alarm (a later time) is a new one, taken as such.
+    b.send(fall.replace('130500', '130900'));
+    expect(await b.replies(4)).toBe('[3G*8809008845*0002*AL]'.repeat(4));
+    expect(gw.status().watch).toMatchObject({ messages: 4, readings: 2, repeatedAlarms: 2 });
+  });
+
+  test('a watch port in use is refused naming watch.port, not a bare EADDRINUSE', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => taken.close(() => resolve())));
+    const port = (taken.address() as AddressInfo).port;
+    const starting = startGateway(
+      gatewayConfigSchema.parse({
+        gatewayId: 'gw-central',
+        dataDir: tempDir(),
+        mqtt: { host: '127.0.0.1', port: 0 },
+        cloud: { url: 'http://127.0.0.1:1', token: 'a-token-of-sixteen-chars' },
+        watch: { host: '127.0.0.1', port, devices: [{ id: 'band-1', householdId: 'hh-1', watchId: '8809008845' }] },
+      }),
+      { clock: new VirtualClock(T0), logger: silentLogger() },
+    );
+    await expect(starting).rejects.toThrow(`watch.port ${port} is in use: set watch.port in the config to a free port`);
   });
 
   test('positions and heart rate become readings; unknown bands and garbage are counted, the connection stays', async () => {
