@@ -1,4 +1,5 @@
 import { InputError } from '../lib/validation.js';
+import { clockCommand, clockUsage } from './clock-command.js';
 import { cloudCommand, cloudUsage } from './cloud-command.js';
 import { demoCommand, demoUsage } from './demo-command.js';
 import { floodCommand, floodUsage } from './flood-command.js';
@@ -14,6 +15,7 @@ ${gatewayUsage}
 ${cloudUsage}
 ${simulateUsage}
 ${floodUsage}
+${clockUsage}
 ${tokenUsage}
 `;
 
@@ -23,6 +25,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number> | number> = {
   cloud: cloudCommand,
   simulate: simulateCommand,
   flood: floodCommand,
+  clock: clockCommand,
   token: tokenCommand,
 };
 

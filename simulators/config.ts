@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { idSchema } from '../lib/ids.js';
 import { loadConfigFile } from '../lib/config-file.js';
+import { resolveStoryTimes } from './story-times.js';
 import { doorModelSchema } from './models/door.js';
 import { electricityModelSchema } from './models/electricity.js';
 import { noiseModelSchema } from './models/noise.js';
@@ -170,8 +171,12 @@ export const simulateConfigSchema = z
 export type SimulateConfigInput = z.input<typeof simulateConfigSchema>;
 export type SimulateConfig = z.output<typeof simulateConfigSchema>;
 
-export function loadSimulateConfig(file: string): SimulateConfig {
-  return loadConfigFile(simulateConfigSchema, file, 'simulator config');
+/**
+ * Reads a simulate config whose story (presses, stopsAt, fallAt, nightWork, faults...) may be
+ * written relative to `startMs`, the simulator's start: "+9h20m", a time of day "15:20", or ISO.
+ */
+export function loadSimulateConfig(file: string, startMs: number): SimulateConfig {
+  return loadConfigFile(simulateConfigSchema, file, 'simulator config', (raw) => resolveStoryTimes(raw, startMs));
 }
 
 /**

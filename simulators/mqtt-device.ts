@@ -24,6 +24,8 @@ export interface SimulatedMqttDeviceOptions {
   /** A connected client to publish on: the device's own, or a bridge's shared by many devices. */
   client: MqttClient;
   clock: Clock;
+  /** Reports after this moment are made (one due while connecting is sent late, not skipped). @default clock.now() */
+  from?: number;
   logger: Logger;
   seed?: number;
 }
@@ -44,7 +46,7 @@ export class SimulatedMqttDevice {
 
   constructor(options: SimulatedMqttDeviceOptions) {
     this.#o = options;
-    this.#lastAt = options.clock.now();
+    this.#lastAt = options.from ?? options.clock.now();
     this.#random = seededRandom(options.seed ?? 1);
   }
 

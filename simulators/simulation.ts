@@ -48,7 +48,16 @@ type Line = { kind: 'modbus'; sim: SimulatedModbusRtu | SimulatedModbusTcp } | {
  * fault the device's protocol does not have, two devices at one unit id or meter address of a
  * line, an id taken twice once fleets are expanded.
  */
-export async function startSimulation(config: SimulateConfig, deps: { clock: Clock; logger: Logger; profiles?: ProfileRegistry }): Promise<Simulation> {
+export async function startSimulation(
+  config: SimulateConfig,
+  /**
+   * protocolClock: of reply timeouts and redials (wall time in a real run; see WatchBandOptions),
+   * @default clock. startedAt: the story's start, which the config's relative times were
+   * resolved against (connecting takes clock time, which must not skip a press due then),
+   * @default clock.now()
+   */
+  deps: { clock: Clock; protocolClock?: Clock; startedAt?: number; logger: Logger; profiles?: ProfileRegistry },
+): Promise<Simulation> {
   const { clock, logger } = deps;
   const profiles = deps.profiles ?? loadProfilesWithFiles(config.profileDirs);
   const entries = expandDevices(config);
@@ -61,7 +70,7 @@ export async function startSimulation(config: SimulateConfig, deps: { clock: Clo
   }
 
   /** The devices' install time (unless configured): their report grids start here. */
-  const startedAt = clock.now();
+  const startedAt = deps.startedAt ?? clock.now();
   const stops: Array<() => Promise<void> | void> = [];
   const timers: TimerHandle[] = [];
   const running: RunningDevice[] = [];
@@ -163,13 +172,13 @@ export async function startSimulation(config: SimulateConfig, deps: { clock: Clo
     for (const [lineId, line] of lines) {
       stops.push(() => line.sim.stop());
       if (line.sim instanceof SimulatedModbusTcp) {
-        ports.set(lineId, await line.sim.start(config.modbusTcp!.port, config.modbusTcp!.host));
+        ports.set(lineId, await line.sim.start(config.modbusTcp!.port, config.modbusTcp!.host, 'modbusTcp.port'));
         continue;
       }
       const index = config.lines.findIndex((l) => l.id === lineId);
       const spec = config.lines[index]!;
       if (spec.tcp) {
-        ports.set(lineId, await line.sim.startTcp(spec.tcp.port, spec.tcp.host));
+        ports.set(lineId, await line.sim.startTcp(spec.tcp.port, spec.tcp.host, `lines[${index}].tcp.port`));
         continue;
       }
       const factory = lineDevices.get(lineId)!.map((m) => (m.profile as Extract<Profile, { transport: 'modbus' | 'dlt645' }>).serial);
@@ -207,6 +216,7 @@ export async function startSimulation(config: SimulateConfig, deps: { clock: Clo
           model: r.model,
           client: clients[k]!,
           clock,
+          from: startedAt,
           logger,
           seed: r.device.seed ?? r.index,
         });
@@ -221,7 +231,16 @@ export async function startSimulation(config: SimulateConfig, deps: { clock: Clo
 
     // 4G wristbands dial the gateway's watch listener.
     for (const r of resolved.filter((e) => e.device.watchId !== undefined)) {
-      const band = new WatchBand({ watchId: r.device.watchId!, host: config.watchServer!.host, port: config.watchServer!.port, model: r.model, clock, logger });
+      const band = new WatchBand({
+        watchId: r.device.watchId!,
+        host: config.watchServer!.host,
+        port: config.watchServer!.port,
+        model: r.model,
+        clock,
+        from: startedAt,
+        ...(deps.protocolClock ? { protocolClock: deps.protocolClock } : {}),
+        logger,
+      });
       bands.push(band);
       running.push({
         id: r.device.id,

@@ -17,6 +17,15 @@ export interface WatchBandOptions {
   /** What the band measures and when it reports (a WristbandModel). */
   model: DeviceModel;
   clock: Clock;
+  /** Reports after this moment are made (one due while dialling is sent late, not skipped). @default clock.now() at start */
+  from?: number;
+  /**
+   * The clock of the protocol's own timing: reply timeouts and the redial backoff. A real run
+   * passes wall time, since an accelerated story does not make TCP any faster (at 3600x a 20 s
+   * reply timeout on the story's clock would be 6 ms). @default clock (a VirtualClock in tests
+   * and the demo holds still while an echo travels)
+   */
+  protocolClock?: Clock;
   logger: Logger;
   /** LK every this often while connected. @default 300000 (5 min) */
   heartbeatMs?: number;
@@ -86,6 +95,7 @@ export class WatchBand {
   garbage = false;
 
   readonly #o: WatchBandOptions;
+  readonly #protocol: Clock;
   readonly #random: () => number;
   #socket: Socket | null = null;
   #stopped = true;
@@ -98,6 +108,7 @@ export class WatchBand {
 
   constructor(options: WatchBandOptions) {
     this.#o = options;
+    this.#protocol = options.protocolClock ?? options.clock;
     this.#random = seededRandom(options.seed ?? mixSeed(...[...options.watchId].map((c) => c.charCodeAt(0))));
   }
 
@@ -113,14 +124,16 @@ export class WatchBand {
   /** Starts reporting and dials once; if that fails, it dials again with backoff. */
   async start(): Promise<void> {
     this.#stopped = false;
-    this.#scheduleReport(this.#o.clock.now());
+    this.#scheduleReport(this.#o.from ?? this.#o.clock.now());
     await this.#connect();
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
     const { clock } = this.#o;
-    for (const timer of [this.#reportTimer, this.#heartbeatTimer, this.#reconnectTimer]) if (timer) clock.clearTimeout(timer);
+    for (const timer of [this.#reportTimer, this.#heartbeatTimer]) if (timer) clock.clearTimeout(timer);
+    if (this.#reconnectTimer) this.#protocol.clearTimeout(this.#reconnectTimer);
+    for (const p of this.#pending) if (p.timer) this.#protocol.clearTimeout(p.timer);
     this.#reportTimer = this.#heartbeatTimer = this.#reconnectTimer = null;
     for (const p of this.#pending.splice(0)) this.#wake(p);
     const socket = this.#socket;
@@ -184,7 +197,7 @@ export class WatchBand {
     if (this.#heartbeatTimer) this.#o.clock.clearTimeout(this.#heartbeatTimer);
     this.#heartbeatTimer = null;
     for (const p of this.#pending) {
-      if (p.timer) this.#o.clock.clearTimeout(p.timer);
+      if (p.timer) this.#protocol.clearTimeout(p.timer);
       p.timer = null;
       p.sends = 0;
       this.#wake(p);
@@ -210,7 +223,7 @@ export class WatchBand {
     const backoff = Math.min(max, min * 2 ** this.#failures);
     // Jitter, so a thousand bands cut off together do not all dial back in the same second.
     const delay = Math.round(backoff * (0.75 + 0.5 * this.#random()));
-    this.#reconnectTimer = this.#o.clock.setTimeout(() => this.#connect(), delay);
+    this.#reconnectTimer = this.#protocol.setTimeout(() => this.#connect(), delay);
   }
 
   // ---- what the band sends ----
@@ -267,7 +280,7 @@ export class WatchBand {
         resolve();
       });
     });
-    p.timer = this.#o.clock.setTimeout(() => this.#onReplyTimeout(p), this.#o.replyTimeoutMs ?? 20_000);
+    p.timer = this.#protocol.setTimeout(() => this.#onReplyTimeout(p), this.#o.replyTimeoutMs ?? 20_000);
     void this.#write(p.content);
     return waited;
   }
@@ -295,7 +308,7 @@ export class WatchBand {
     if (!p) return;
     this.counters.replies++;
     this.#pending = this.#pending.filter((x) => x !== p);
-    if (p.timer) this.#o.clock.clearTimeout(p.timer);
+    if (p.timer) this.#protocol.clearTimeout(p.timer);
     p.timer = null;
     this.#wake(p);
   }

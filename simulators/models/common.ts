@@ -14,7 +14,9 @@ export const HOUR = 60 * MINUTE;
 export const DAY = 24 * HOUR;
 
 /** An instant written as ISO 8601 with its offset ("2026-11-23T07:30:00+08:00"); parsed to ms. */
-export const instantSchema = z.iso.datetime({ offset: true }).transform((text) => Date.parse(text));
+export const instantSchema = z.iso
+  .datetime({ offset: true, message: 'write an instant with its offset ("2026-11-23T07:30:00+08:00"); a simulate config also takes "+9h20m" after its start or a time of day "15:20"' })
+  .transform((text) => Date.parse(text));
 
 /** Picks the household's days: the same seed gives the same days. */
 export const seedSchema = z.number().int().nonnegative();

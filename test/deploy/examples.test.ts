@@ -61,7 +61,7 @@ describe('docker-compose.yml', () => {
     const cloud = loadCloudConfig(mounted('cloud'), {});
     const gateway = loadGatewayConfig(mounted('gateway'));
     expect(mounted('cloud')).toBe(path('examples/cloud.compose.yaml'));
-    const simulate = loadSimulateConfig(mounted('simulator'));
+    const simulate = loadSimulateConfig(mounted('simulator'), Date.parse('2026-11-23T06:00:00+08:00'));
 
     expect(services.cloud!.ports).toContain(`${cloud.http.port}:${cloud.http.port}`);
     expect(cloud.http.host).toBe('0.0.0.0');
@@ -100,7 +100,7 @@ describe('examples/', () => {
   test('gateway.yaml, cloud.yaml and simulate.yaml are valid and agree', () => {
     const gateway = loadGatewayConfig(path('examples/gateway.yaml'));
     const cloud = loadCloudConfig(path('examples/cloud.yaml'), {});
-    const simulate = loadSimulateConfig(path('examples/simulate.yaml'));
+    const simulate = loadSimulateConfig(path('examples/simulate.yaml'), Date.parse('2026-11-23T06:00:00+08:00'));
     const devices = mqttDevicesByTopic(gateway.devices, loadProfiles());
     const mqttSimulated = simulate.devices.filter((d) => d.watchId === undefined && d.on === undefined);
     // Polled devices: the gateway's bus or line reaches the simulated server, with the same unit or address.
