@@ -18,6 +18,8 @@ export interface DemoCompound {
   simulate: SimulateConfigInput;
   /** What the demo should end with: one line per ticket expected, for the story it tells. */
   story: string[];
+  /** Ids (household ids in the gateway's vocabulary) that are construction sites. */
+  sites: string[];
 }
 
 /**
@@ -99,5 +101,6 @@ export function demoCompound(o: {
       'site-7   night-noise    P3  the site works on past 23:00 (Modbus RTU noise sensor)',
       'hh-102   no-water-use   P2  24 h after her water stopped (MQTT flow monitor)',
     ],
+    sites: ['site-7'],
   };
 }

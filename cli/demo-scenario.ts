@@ -14,6 +14,7 @@ import { startSimulation } from '../simulators/simulation.js';
 import { freePort } from '../lib/free-port.js';
 import type { GatewayStatus } from '../gateway/main.js';
 import { demoCompound } from './demo-compound.js';
+import { DEMO_TIME_ZONE, localTime } from './demo-report.js';
 
 const HOUR = 3_600_000;
 /** Monday 2026-11-23, midnight in Shanghai: a fixed start, so every run tells the same story. */
@@ -30,8 +31,13 @@ export interface DemoOptions {
 export interface DemoResult {
   tickets: Ticket[];
   readings: number;
+  /** Alerts the gateway delivered... */
   alerts: number;
+  /** ... and the same as the cloud holds them: raises open or join a ticket, a clear joins its ticket. */
+  alertsByKind: { raise: number; clear: number };
   story: string[];
+  /** Places that are construction sites, not households. */
+  sites: ReadonlySet<string>;
 }
 
 export const householdId = (n: number): string => `hh-${100 + n}`;
@@ -106,7 +112,7 @@ export async function runDemoScenario(o: DemoOptions): Promise<DemoResult> {
         .map(([p, n]) => `${n} ${p}`)
         .join(', ')})`,
     );
-    o.progress(`the story (ticket, grade, why):\n  ${compound.story.join('\n  ')}`);
+    o.progress(`the story (ticket, grade, why; times in ${DEMO_TIME_ZONE}, ${localTime(DEMO_START).slice(-6)}):\n  ${compound.story.join('\n  ')}`);
 
     const end = DEMO_START + o.days * 24 * HOUR;
     let ticketsSoFar = 0;
@@ -130,7 +136,14 @@ export async function runDemoScenario(o: DemoOptions): Promise<DemoResult> {
     if (!response.ok) throw new Error(`GET /v1/tickets answered ${response.status}: ${await response.text()}`);
     const { tickets } = (await response.json()) as { tickets: Ticket[] };
     const status = gateway.status();
-    return { tickets, readings: readingsOf(status), alerts: status.uplink.delivered, story: compound.story };
+    return {
+      tickets,
+      readings: readingsOf(status),
+      alerts: status.uplink.delivered,
+      alertsByKind: await cloud.store.countAlerts(),
+      story: compound.story,
+      sites: new Set(compound.sites),
+    };
   } finally {
     for (const close of closers) await close();
     rmSync(dir, { recursive: true, force: true });
@@ -167,12 +180,4 @@ async function drain(clock: VirtualClock, gateway: { outbox: { counts(): { pendi
     await clock.advance(1_000);
     await new Promise((r) => setTimeout(r, 5));
   }
-}
-
-/** "Tue 11-24 10:00" in Shanghai time. */
-export function localTime(ms: number): string {
-  const d = new Date(ms + 8 * HOUR);
-  const day = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'][d.getUTCDay()];
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${day} ${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`;
 }
