@@ -1,7 +1,6 @@
 import { speedOf, type Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
 import { InputError } from '../lib/validation.js';
-import { listenError } from '../lib/listen.js';
 import type { ProfileRegistry } from '../firmware-profiles/index.js';
 import { loadProfilesWithFiles } from '../firmware-profiles/load-files.js';
 import type { GatewayConfig } from './config.js';
@@ -182,8 +181,6 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     logger: logger.child({ component: 'mqtt' }),
     onFrame: (topic, payload, clientId) => ingest.handle(topic, payload, clientId),
     onVerdict: (verdict) => ingest.count(verdict),
-  }).catch((err: unknown) => {
-    throw listenError(err, { host: config.mqtt.host, port: config.mqtt.port, configKey: 'mqtt.port', usualSuspect: 'another MQTT broker such as Mosquitto?' });
   });
 
   const upstreamConfig = config.mqtt.upstream;

@@ -1,9 +1,10 @@
 import { createServer, type Server } from 'node:net';
-import { once, type EventEmitter } from 'node:events';
+import type { EventEmitter } from 'node:events';
 import { Aedes, type Client } from 'aedes';
 import type { Logger } from '../../lib/log.js';
 import type { MqttAcl, MqttIdentity } from './mqtt-acl.js';
 import { systemClock, type Clock } from '../../lib/clock.js';
+import { listen } from '../../lib/listen.js';
 import { IngressValve } from './ingress-valve.js';
 import { watchFrames } from './mqtt-frame-guard.js';
 
@@ -145,10 +146,13 @@ export async function startMqttBroker(opts: MqttBrokerOptions): Promise<MqttBrok
       publishes: charge,
     });
   });
-  server.listen(opts.port, opts.host);
-  await once(server, 'listening');
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : opts.port;
+  let port: number;
+  try {
+    port = await listen(server, { host: opts.host, port: opts.port, configKey: 'mqtt.port', usualSuspect: 'another MQTT broker such as Mosquitto?' });
+  } catch (err) {
+    await new Promise<void>((resolve) => broker.close(() => resolve()));
+    throw err;
+  }
   logger.info({ host: opts.host, port }, 'mqtt broker listening');
 
   return {
