@@ -53,8 +53,8 @@ export async function demoCommand(argv: string[]): Promise<number> {
   }
   if (o.json) {
     for (const t of result.tickets) {
-      const { id, householdId, deviceId, rule, grade, state, openedAt, summary, alertCount } = t;
-      process.stdout.write(`${JSON.stringify({ id, householdId, deviceId, rule, grade, state, openedAt, alertCount, summary })}\n`);
+      const { id, householdId, deviceId, rule, grade, state, openedAt, summary, alertCount, clearCount } = t;
+      process.stdout.write(`${JSON.stringify({ id, householdId, deviceId, rule, grade, state, openedAt, alertCount, clearCount, summary })}\n`);
     }
     return 0;
   }

@@ -38,14 +38,17 @@ const STATE_ZH: Record<TicketState, string> = {
   closed: '回访',
 };
 
-/** Two lines (three when more alerts were added) per ticket, for the grid worker. */
+/** Two lines (three when it was raised again or cleared) per ticket, for the grid worker. */
 export function ticketLines(t: Ticket, sites: ReadonlySet<string>): string {
   const place = sites.has(t.householdId) ? '工地 site' : '住户 household';
   const lines = [
     `工单 ticket ${t.id}  ${t.grade} ${STATE_ZH[t.state]} ${t.state}  ${place} ${t.householdId}  设备 device ${t.deviceId}  开单 opened ${localTime(Date.parse(t.openedAt))}`,
     `  ${t.summary}`,
   ];
-  if (t.alertCount > 1) lines.push(`  ${t.alertCount} 条告警 alerts, 最近 last ${localTime(Date.parse(t.updatedAt))}`);
+  if (t.alertCount > 1 || t.clearCount > 0) {
+    const cleared = t.clearCount > 0 ? `, ${t.clearCount} 条解除 cleared` : '';
+    lines.push(`  ${t.alertCount} 条告警 raised${cleared}, 最近 last ${localTime(Date.parse(t.updatedAt))}`);
+  }
   return `${lines.join('\n')}\n`;
 }
 

@@ -78,6 +78,7 @@ const examples = {
         openedAt: '2026-11-20T00:00:00.000Z',
         updatedAt: '2026-11-20T00:00:00.120Z',
         alertCount: 1,
+        clearCount: 0,
       },
     ],
   },

@@ -46,6 +46,7 @@ export function newTicketRow(id: string, alert: Alert, nowMs: number): TicketsTa
     opened_at_ms: isoToMs(alert.at),
     updated_at_ms: nowMs,
     alert_count: 1,
+    clear_count: 0,
   };
 }
 
@@ -62,5 +63,6 @@ export function rowToTicket(row: Selectable<TicketsTable>): Ticket {
     openedAt: msToIso(row.opened_at_ms),
     updatedAt: msToIso(row.updated_at_ms),
     alertCount: row.alert_count,
+    clearCount: row.clear_count,
   };
 }

@@ -146,7 +146,7 @@ async function linkToTickets(trx: Transaction<Database>, alerts: readonly Alert[
     const rows = part.map(([, g]) => {
       const first = g.alerts.findIndex((a) => a.kind === 'raise');
       const from = g.alerts.slice(first);
-      return { ...newTicketRow(randomUUID(), g.alerts[first]!, nowMs), alert_count: from.length, grade: mostUrgent(from) };
+      return { ...newTicketRow(randomUUID(), g.alerts[first]!, nowMs), ...countsOf(from), grade: mostUrgent(from) };
     });
     const opened = await trx
       .insertInto('tickets')
@@ -161,7 +161,7 @@ async function linkToTickets(trx: Transaction<Database>, alerts: readonly Alert[
   if (lost.length > 0) for (const [key, t] of await openTickets(trx, lost)) open.set(key, t);
 
   const linked: Array<[string, string]> = [];
-  const appends: Array<{ id: string; count: number; grade: Grade | null }> = [];
+  const appends: Array<{ id: string; raises: number; clears: number; grade: Grade | null }> = [];
   for (const [key, g] of groups) {
     const ticket = open.get(key);
     if (!ticket) continue;
@@ -170,22 +170,29 @@ async function linkToTickets(trx: Transaction<Database>, alerts: readonly Alert[
     for (const a of g.alerts.slice(from)) linked.push([a.id, ticket.id]);
     if (!ticket.openedHere) {
       const raises = g.alerts.filter((a) => a.kind === 'raise');
-      appends.push({ id: ticket.id, count: g.alerts.length, grade: raises.length > 0 ? mostUrgent(raises) : null });
+      appends.push({ id: ticket.id, raises: raises.length, clears: g.alerts.length - raises.length, grade: raises.length > 0 ? mostUrgent(raises) : null });
     }
   }
   appends.sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
   for (const part of chunks(appends)) {
-    const counts = sql.join(part.map((p) => sql`when ${p.id} then cast(${p.count} as integer)`), sql` `);
+    const raises = sql.join(part.map((p) => sql`when ${p.id} then cast(${p.raises} as integer)`), sql` `);
+    const clears = sql.join(part.map((p) => sql`when ${p.id} then cast(${p.clears} as integer)`), sql` `);
     const graded = part.filter((p) => p.grade !== null);
     // A raise can make a ticket more urgent, never less; a clear leaves the grade alone.
     const grades = graded.length === 0 ? sql`grade` : sql`case id ${sql.join(graded.map((p) => sql`when ${p.id} then (case when grade > ${p.grade} then ${p.grade} else grade end)`), sql` `)} else grade end`;
     await trx
       .updateTable('tickets')
-      .set({ alert_count: sql<number>`alert_count + case id ${counts} end`, grade: sql<Grade>`${grades}`, updated_at_ms: nowMs })
+      .set({ alert_count: sql<number>`alert_count + case id ${raises} end`, clear_count: sql<number>`clear_count + case id ${clears} end`, grade: sql<Grade>`${grades}`, updated_at_ms: nowMs })
       .where('id', 'in', part.map((p) => p.id))
       .execute();
   }
   return linked;
+}
+
+/** A new ticket's counts: its raises and clears, from its first raise on. */
+function countsOf(alerts: readonly Alert[]): { alert_count: number; clear_count: number } {
+  const raises = alerts.filter((a) => a.kind === 'raise').length;
+  return { alert_count: raises, clear_count: alerts.length - raises };
 }
 
 /** The non-closed ticket of each group that has one, by group key. */

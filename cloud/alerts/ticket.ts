@@ -20,7 +20,9 @@ export const ticketSchema = z.object({
   /** ISO 8601: when the first alert of the ticket was raised on the gateway. */
   openedAt: z.string(),
   updatedAt: z.string(),
-  /** Alerts appended to this ticket (raises and clears). */
+  /** Alerts raised on this ticket: the first and its repeats. */
   alertCount: z.number().int(),
+  /** Clears appended: the gateway saw the condition end (the ticket stays for a person to close). */
+  clearCount: z.number().int(),
 });
 export type Ticket = z.infer<typeof ticketSchema>;

@@ -38,7 +38,10 @@ export interface TicketsTable {
   summary: string;
   opened_at_ms: number;
   updated_at_ms: number;
+  /** Raises on this ticket: the first and its repeats. */
   alert_count: number;
+  /** Clears: the gateway saw the condition end. */
+  clear_count: number;
 }
 
 /**

@@ -9,7 +9,7 @@ import { OPEN_TICKET_PREDICATE, type Database } from './database.js';
  * only text / integer / bigint / double precision columns (SQLite gives the last REAL affinity),
  * no engine-specific DDL. Names sort in order of application.
  */
-const migrations: Record<string, Migration> = {
+export const migrations: Record<string, Migration> = {
   '0001-tickets-and-alerts': {
     async up(db: Kysely<unknown>) {
       await db.schema
@@ -87,6 +87,15 @@ const migrations: Record<string, Migration> = {
         .on('reading_rollups_hourly')
         .columns(['household_id', 'hour_start_ms'])
         .execute();
+    },
+  },
+  // alert_count counted raises and clears alike: "one alert" read as two once the condition
+  // ended. Raises and clears are counted apart from here on, older tickets recounted.
+  '0003-ticket-clear-count': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('tickets').addColumn('clear_count', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await sql`update tickets set clear_count = (select count(*) from alerts where alerts.ticket_id = tickets.id and alerts.kind = 'clear')`.execute(db);
+      await sql`update tickets set alert_count = alert_count - clear_count`.execute(db);
     },
   },
 };

@@ -74,7 +74,7 @@ describe("the README's run commands", () => {
     await simulator.waitForLog(/simulated devices started/, 120_000);
 
     const story = ['fall', 'night-noise', 'no-water-use', 'sos'];
-    let tickets: Array<{ rule: string; householdId: string; deviceId: string; alertCount: number }> = [];
+    let tickets: Array<{ rule: string; householdId: string; deviceId: string; alertCount: number; clearCount: number }> = [];
     const deadline = performance.now() + 180_000;
     while (performance.now() < deadline) {
       const res = await fetch(`http://127.0.0.1:${http}/v1/tickets`, { headers: { authorization: `Bearer ${READER}` } }).catch(() => null);
@@ -87,9 +87,9 @@ describe("the README's run commands", () => {
     expect(byRule.sos).toMatchObject({ householdId: 'hh-101', deviceId: 'sos-101', alertCount: 1 });
     expect(byRule.fall).toMatchObject({ householdId: 'hh-103', deviceId: 'wb-103', alertCount: 1 });
     expect(byRule['no-water-use']).toMatchObject({ householdId: 'hh-102', deviceId: 'wm-102', alertCount: 1 });
-    // One raise at 23:00; the cloud counts its clear too once the site stops at 01:00.
-    expect(byRule['night-noise']).toMatchObject({ householdId: 'site-7', deviceId: 'noise-7' });
-    expect(byRule['night-noise']!.alertCount).toBeLessThanOrEqual(2);
+    // One raise at 23:00, and its clear once the site stops at 01:00 (if the run got that far).
+    expect(byRule['night-noise']).toMatchObject({ householdId: 'site-7', deviceId: 'noise-7', alertCount: 1 });
+    expect(byRule['night-noise']!.clearCount).toBeLessThanOrEqual(1);
   });
 
   test('a gateway whose MQTT port is taken ends at once, naming mqtt.port and the file', { timeout: 60_000 }, async () => {

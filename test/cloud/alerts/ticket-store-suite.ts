@@ -65,6 +65,7 @@ export function defineTicketStoreSuite(name: string, backend: StoreBackend | und
           openedAt: alert.at,
           updatedAt: new Date(T0).toISOString(),
           alertCount: 1,
+          clearCount: 0,
         },
       ]);
     });
@@ -108,7 +109,8 @@ export function defineTicketStoreSuite(name: string, backend: StoreBackend | und
 
       expect(cleared).toMatchObject({ status: 'created', ticketId: raised!.ticketId });
       const [ticket] = await store.listTickets();
-      expect(ticket).toMatchObject({ state: 'open', alertCount: 2, grade: 'P2' });
+      // One alert, and its clear: a reader sees the elder was raised once, not twice.
+      expect(ticket).toMatchObject({ state: 'open', alertCount: 1, clearCount: 1, grade: 'P2' });
       expect(await store.countAlerts()).toEqual({ raise: 1, clear: 1 });
     });
 
@@ -144,6 +146,7 @@ export function defineTicketStoreSuite(name: string, backend: StoreBackend | und
         opened_at_ms: T0,
         updated_at_ms: T0,
         alert_count: 1,
+        clear_count: 0,
       });
       await opened.db.insertInto('tickets').values([row('c1', 'closed'), row('c2', 'closed'), row('o1', 'open')]).execute();
       await expect(opened.db.insertInto('tickets').values(row('o2', 'assigned')).execute()).rejects.toThrow(/unique/i);
@@ -192,7 +195,10 @@ export function defineTicketStoreSuite(name: string, backend: StoreBackend | und
       expect(mine!.map((r) => r.ticketId)).toEqual(theirs!.map((r) => r.ticketId));
       const count = await sql<{ n: number }>`select count(*) as n from alerts`.execute(opened.db);
       expect(Number(count.rows[0]!.n)).toBe(3);
-      expect((await store.listTickets()).map((t) => t.alertCount).sort()).toEqual([1, 2]);
+      expect((await store.listTickets()).map((t) => [t.rule, t.alertCount, t.clearCount]).sort()).toEqual([
+        ['no-water-use', 1, 1],
+        ['sos', 1, 0],
+      ]);
     });
   });
 }

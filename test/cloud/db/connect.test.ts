@@ -1,9 +1,9 @@
 import { join } from 'node:path';
-import { sql } from 'kysely';
+import { Migrator, sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, describe, expect, test } from 'vitest';
 import { openCloudDb } from '../../../cloud/db/connect.js';
-import { migrateToLatest } from '../../../cloud/db/migrations.js';
+import { migrateToLatest, migrations } from '../../../cloud/db/migrations.js';
 import { silentLogger } from '../../../lib/log.js';
 import { createTestSchema } from '../../support/pg-schema.js';
 import { requireService } from '../../support/services.js';
@@ -24,6 +24,24 @@ describe('openCloudDb', () => {
       expect(tables).toEqual(['alerts', 'reading_rollups_hourly', 'reading_streams', 'tickets']);
     } finally {
       await cloud.close();
+      await cloud.close();
+    }
+  });
+
+  test('tickets from before raises and clears were counted apart are recounted', async () => {
+    const cloud = await openCloudDb({ sqlitePath: join(dir.path, 'recount.sqlite'), logger });
+    try {
+      const migrator = new Migrator({ db: cloud.db, provider: { getMigrations: () => Promise.resolve(migrations) } });
+      expect((await migrator.migrateTo('0002-reading-streams-and-hourly-rollups')).error).toBeUndefined();
+      await sql`insert into tickets (id, household_id, device_id, gateway_id, rule, grade, state, summary, opened_at_ms, updated_at_ms, alert_count)
+        values ('t1', 'hh-1', 'noise-1', 'gw-1', 'night-noise', 'P3', 'open', 's', 0, 0, 3)`.execute(cloud.db);
+      for (const [id, kind] of [['a1', 'raise'], ['a2', 'raise'], ['a3', 'clear']]) {
+        await sql`insert into alerts (id, gateway_id, household_id, device_id, rule, kind, grade, at_ms, summary, details, received_at_ms, ticket_id)
+          values (${id}, 'gw-1', 'hh-1', 'noise-1', 'night-noise', ${kind}, 'P3', 0, 's', '{}', 0, 't1')`.execute(cloud.db);
+      }
+      await migrateToLatest(cloud.db, cloud.dialect, logger);
+      expect(await cloud.db.selectFrom('tickets').select(['alert_count', 'clear_count']).execute()).toEqual([{ alert_count: 2, clear_count: 1 }]);
+    } finally {
       await cloud.close();
     }
   });
