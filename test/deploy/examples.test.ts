@@ -30,15 +30,49 @@ const composeSchema = z.object({
         profiles: z.array(z.string()).optional(),
         restart: z.enum(['no', 'always', 'on-failure', 'unless-stopped']).optional(),
       })
-      .strict()
-      .refine((s) => s.image !== undefined || s.build !== undefined, 'needs image or build'),
+      // An override file names only what it changes: "image or build" is checked on the merged file.
+      .strict(),
   ),
   volumes: z.record(z.string(), z.null()).optional(),
 });
 
+type Compose = z.infer<typeof composeSchema>;
+const readCompose = (file: string): Compose => composeSchema.parse(parse(readFileSync(path(file), 'utf8')));
+/** The container path of a volume entry (`source:target[:ro]`). */
+const mountTarget = (volume: string) => volume.split(':')[1]!;
+
+/** `docker compose -f base -f override`: services merged key by key, volumes by their mount target (as Compose does). */
+function mergeCompose(base: Compose, override: Compose): Compose {
+  const services = { ...base.services };
+  for (const [name, o] of Object.entries(override.services)) {
+    const b = services[name];
+    if (!b) {
+      services[name] = o;
+      continue;
+    }
+    const volumes = [...(b.volumes ?? []).filter((v) => !(o.volumes ?? []).some((w) => mountTarget(w) === mountTarget(v))), ...(o.volumes ?? [])];
+    services[name] = { ...b, ...o, volumes };
+  }
+  return { services, volumes: { ...base.volumes, ...override.volumes } };
+}
+
 describe('docker-compose.yml', () => {
-  const compose = composeSchema.parse(parse(readFileSync(path('docker-compose.yml'), 'utf8')));
+  const base = readCompose('docker-compose.yml');
+  const compose = mergeCompose(base, readCompose('docker-compose.demo.yml'));
   const services = compose.services;
+
+  test('plain `docker compose up` starts no simulator, and its gateway polls nothing that only the demo starts', () => {
+    expect(Object.keys(base.services).sort()).toEqual(['cloud', 'gateway', 'postgres', 'victoriametrics']);
+    const volume = base.services.gateway!.volumes!.find((v) => v.endsWith('.yaml:ro'))!;
+    const gateway = loadGatewayConfig(path(volume.split(':')[0]!.slice(2)));
+    const hosts = [...gateway.modbus.buses.map((b) => b.tcp?.host ?? b.rtuOverTcp?.host), ...gateway.dlt645.lines.map((l) => l.tcp?.host)];
+    expect(hosts).not.toContain('simulator');
+    // The demo's gateway is the base one with the simulator's lines: the same MQTT and watch devices.
+    const demo = loadGatewayConfig(path('examples/gateway.compose-demo.yaml'));
+    expect(demo.devices).toEqual(gateway.devices);
+    expect(demo.watch).toEqual(gateway.watch);
+    expect({ ...demo.cloud, token: '' }).toEqual({ ...gateway.cloud, token: '' });
+  });
 
   test('every dependency, named volume and mounted file exists', () => {
     for (const [name, s] of Object.entries(services)) {
@@ -49,6 +83,7 @@ describe('docker-compose.yml', () => {
         if (source.startsWith('./')) expect(existsSync(path(source.slice(2))), `${name} mounts ${source}`).toBe(true);
         else expect(Object.keys(compose.volumes ?? {}), `${name} uses volume ${source}`).toContain(source);
       }
+      expect(s.image ?? s.build, `${name} needs image or build`).toBeDefined();
       if (s.build) expect(existsSync(path(`${s.build}/Dockerfile`))).toBe(true);
     }
   });
@@ -56,6 +91,7 @@ describe('docker-compose.yml', () => {
   test('the configs it mounts are valid and point at each other by service name', () => {
     const mounted = (service: string) => {
       const volume = services[service]!.volumes!.find((v) => v.endsWith('.yaml:ro'))!;
+      expect(mountTarget(volume)).toMatch(/^\/etc\/gridwatch\//);
       return path(volume.split(':')[0]!.slice(2));
     };
     const cloud = loadCloudConfig(mounted('cloud'), {});
