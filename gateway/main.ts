@@ -178,6 +178,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     acl,
     ratePerClient: config.mqtt.ratePerClient,
     ratePerClientBurst: config.mqtt.ratePerClientBurst,
+    isUrgent: (topic) => (devices.get(topic)?.profile.events.length ?? 0) > 0,
     logger: logger.child({ component: 'mqtt' }),
     onFrame: (topic, payload, clientId) => ingest.handle(topic, payload, clientId),
     onVerdict: (verdict) => ingest.count(verdict),

@@ -60,8 +60,12 @@ export class IngressValve {
 
   constructor(private readonly o: IngressValveOptions) {}
 
-  /** Takes over reading from a client's socket (after `broker.handle(socket)`); returns what to call with the PUBLISH packets of each chunk read. */
-  attach(socket: Socket): (publishes: number) => void {
+  /**
+   * Takes over reading from a client's socket (after `broker.handle(socket)`); returns what to
+   * call with the PUBLISH packets of each chunk read: bulk ones, and urgent ones (an SOS, a
+   * fall), which never count against the client's rate, only against the turn it is read in.
+   */
+  attach(socket: Socket): (bulk: number, urgent: number) => void {
     const now = this.o.timer.monotonic();
     const gate: Gate = {
       socket,
@@ -77,7 +81,7 @@ export class IngressValve {
       if (gate.rateHold) this.o.timer.clearTimeout(gate.rateHold);
       gate.rateHold = undefined;
     });
-    return (publishes) => this.#charge(gate, publishes);
+    return (bulk, urgent) => this.#charge(gate, bulk, urgent);
   }
 
   #mayRead(gate: Gate): boolean {
@@ -87,11 +91,11 @@ export class IngressValve {
     return false;
   }
 
-  #charge(gate: Gate, publishes: number): void {
+  #charge(gate: Gate, bulk: number, urgent: number): void {
     const now = this.o.timer.monotonic();
-    gate.bucket.charge(publishes, now);
-    gate.quiet.charge(publishes, now);
-    this.#turnSpent += publishes;
+    gate.bucket.charge(bulk, now);
+    gate.quiet.charge(bulk + urgent, now);
+    this.#turnSpent += bulk + urgent;
     this.#scheduleTurnReset();
     const waitMs = gate.bucket.waitMs(now);
     if (waitMs > 0 && !gate.rateHold) {

@@ -40,6 +40,8 @@ export interface MqttBrokerOptions {
   /** Per-client ingress limit: PUBLISH packets a second and burst; over it the client is not read until its rate allows. */
   ratePerClient: number;
   ratePerClientBurst: number;
+  /** Topics whose frames never count against a client's rate (devices that can report an SOS or a fall). */
+  isUrgent: (topic: string) => boolean;
   /** PUBLISH packets read from busy clients per event-loop turn (see IngressValve). @default 500 */
   busyFramesPerTurn?: number;
   /** Time for the ingress limits: the wall's; tests drive a virtual one. @default systemClock */
@@ -137,7 +139,7 @@ export async function startMqttBroker(opts: MqttBrokerOptions): Promise<MqttBrok
   const server: Server = createServer({ noDelay: true }, (socket) => {
     broker.handle(socket);
     const charge = valve.attach(socket);
-    watchFrames(socket, maxPacketBytes, {
+    watchFrames(socket, maxPacketBytes, opts.isUrgent, {
       oversize(announced) {
         verdict('oversize');
         logger.warn({ remote: socket.remoteAddress, bytes: announced, limit: maxPacketBytes }, 'mqtt packet over the size limit announced; connection closed before buffering it');

@@ -35,7 +35,7 @@ describe('IngressValve', () => {
     const charge = valve.attach(socket);
     socket.write('first chunk');
     expect(socket.read()?.toString()).toBe('first chunk');
-    charge(25); // 5 in the burst, 20 in debt: 2 s at 10/s
+    charge(25, 0); // 5 in the burst, 20 in debt: 2 s at 10/s
     expect(holds).toEqual(['rate']);
     socket.write('more');
     await nextTurn();
@@ -60,12 +60,12 @@ describe('IngressValve', () => {
     // Earlier, B used its burst: it is busy.
     b.socket.write('b-old');
     expect(b.socket.read()?.toString()).toBe('b-old');
-    chargeB(8);
+    chargeB(8, 0);
     await nextTurn();
     // This turn, A reads ten packets: the turn's share for busy clients is spent.
     a.socket.write('a');
     expect(a.socket.read()?.toString()).toBe('a');
-    chargeA(10);
+    chargeA(10, 0);
     b.socket.write('b-new');
     quiet.socket.write('CONNECT');
     expect(b.socket.read()).toBeNull();
@@ -77,6 +77,22 @@ describe('IngressValve', () => {
     await nextTurn();
     expect(b.readables()).toBe(before + 1);
     expect(b.socket.read()?.toString()).toBe('b-new');
+  });
+});
+
+describe('IngressValve and urgent frames', () => {
+  test("an SOS or a fall never counts against its client's rate: a bridge pressing many is not held back", async () => {
+    const clock = new VirtualClock(T0);
+    const holds: HoldReason[] = [];
+    const valve = new IngressValve({ ratePerClient: 10, burst: 5, busyFramesPerTurn: 1_000, timer: clock, onHold: (why) => holds.push(why) });
+    const { socket } = fakeSocket();
+    const charge = valve.attach(socket);
+    socket.write('SOS presses');
+    expect(socket.read()?.toString()).toBe('SOS presses');
+    charge(0, 200);
+    socket.write('more');
+    expect(socket.read()?.toString()).toBe('more');
+    expect(holds).toEqual([]);
   });
 });
 
@@ -95,6 +111,7 @@ describe('the valve in the broker (aedes reads through it)', () => {
       acl: new MqttAcl({ devices: [], bridges: [], allowAnonymous: true }, devices),
       ratePerClient: 10,
       ratePerClientBurst: 5,
+      isUrgent: (topic) => topic.startsWith('zigbee2mqtt/SOS'),
       ingressTimer: clock,
       onFrame: (_topic, payload) => {
         frames.push(payload.toString());

@@ -2,6 +2,7 @@ import { connect } from 'node:net';
 import { once } from 'node:events';
 import mqtt from 'mqtt';
 import fc from 'fast-check';
+import mqttPacket from 'mqtt-packet';
 import { afterEach, describe, expect, test } from 'vitest';
 import { VirtualClock } from '../../../lib/clock.js';
 import { hashToken } from '../../../lib/tokens.js';
@@ -52,6 +53,31 @@ describe('FrameScanner', () => {
           expect(found).toBe(limit + 1 + oversized);
         },
       ),
+      { numRuns: 300 },
+    );
+  });
+
+  test('reads each PUBLISH topic as mqtt-packet writes it, however the stream is cut: urgent and bulk counted apart', () => {
+    const topics = ['zigbee2mqtt/SOS button bedroom', 'zigbee2mqtt/Front door', 'gridwatch/wm-1/water', `t/${'x'.repeat(600)}`, ''];
+    const packet = fc.oneof(
+      fc.record({ topic: fc.constantFrom(...topics), payload: fc.string({ maxLength: 300 }), qos: fc.constantFrom(0, 1), id: fc.integer({ min: 1, max: 65_535 }) }).map(
+        ({ topic, payload, qos, id }) => ({ topic, bytes: mqttPacket.generate({ cmd: 'publish', topic, payload, qos: qos as 0 | 1, dup: false, retain: false, ...(qos === 1 ? { messageId: id } : {}) }) }),
+      ),
+      fc.constantFrom(mqttPacket.generate({ cmd: 'pingreq' }), mqttPacket.generate({ cmd: 'puback', messageId: 7 })).map((bytes) => ({ topic: undefined, bytes })),
+    );
+    fc.assert(
+      fc.property(fc.array(packet, { minLength: 1, maxLength: 20 }), fc.array(fc.integer({ min: 1, max: 97 }), { minLength: 1, maxLength: 10 }), (packets, cuts) => {
+        const scanner = new FrameScanner(65_536, (topic) => topic.includes('SOS'));
+        const stream = Buffer.concat(packets.map((p) => p.bytes));
+        for (let at = 0, i = 0; at < stream.length; i++) {
+          const size = cuts[i % cuts.length]!;
+          expect(scanner.push(stream.subarray(at, at + size))).toBeUndefined();
+          at += size;
+        }
+        const urgent = packets.filter((p) => p.topic?.includes('SOS')).length;
+        expect(scanner.urgent).toBe(urgent);
+        expect(scanner.bulk).toBe(packets.filter((p) => p.topic !== undefined).length - urgent);
+      }),
       { numRuns: 300 },
     );
   });
