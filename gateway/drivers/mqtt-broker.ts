@@ -7,13 +7,14 @@ import { systemClock, type Clock } from '../../lib/clock.js';
 import { listen } from '../../lib/listen.js';
 import { IngressValve } from './ingress-valve.js';
 import { watchFrames } from './mqtt-frame-guard.js';
+import { ClientIdBindings } from './mqtt-client-ids.js';
 
 /**
  * What the broker turned away, let pass without reading, or held back, each counted: a client
  * `throttled` was left unread until its rate allowed, one `deferred` waited for the next turn of
  * the event loop behind other busy clients.
  */
-export type BrokerVerdict = 'login-refused' | 'forbidden' | 'ignored' | 'subscribe-refused' | 'throttled' | 'deferred' | 'oversize';
+export type BrokerVerdict = 'login-refused' | 'client-id-taken' | 'forbidden' | 'ignored' | 'subscribe-refused' | 'throttled' | 'deferred' | 'oversize';
 
 /** Room for a PUBLISH's topic (up to 65,535 bytes), packet id and lengths, over the payload limit. */
 const PUBLISH_OVERHEAD_BYTES = 65_535 + 2 + 2;
@@ -60,6 +61,7 @@ export async function startMqttBroker(opts: MqttBrokerOptions): Promise<MqttBrok
   const { logger } = opts;
   const identities = new WeakMap<Client, MqttIdentity>();
   const verdict = opts.onVerdict ?? (() => undefined);
+  const clientIds = new ClientIdBindings();
   const valve = new IngressValve({
     ratePerClient: opts.ratePerClient,
     burst: opts.ratePerClientBurst,
@@ -78,6 +80,14 @@ export async function startMqttBroker(opts: MqttBrokerOptions): Promise<MqttBrok
         callback(Object.assign(new Error(identity), { returnCode: identity === 'bad-credentials' ? 4 : 5 }), false);
         return;
       }
+      const owner = `${identity.kind}:${identity.name}`;
+      if (!clientIds.claim(client.id, owner, client, !client.clean)) {
+        verdict('client-id-taken');
+        logger.warn({ client: client.id, username, owner: clientIds.ownerOf(client.id) }, 'mqtt login refused: the client id belongs to another identity');
+        callback(Object.assign(new Error('client id in use by another identity'), { returnCode: 2 }), false);
+        return;
+      }
+      client.conn.once('close', () => clientIds.release(client.id, client));
       identities.set(client, identity);
       callback(null, true);
     },

@@ -46,7 +46,7 @@ export class MqttIngest {
 
   /** Counts a verdict of the broker's access rules. */
   count(verdict: BrokerVerdict): void {
-    const key = ({ 'login-refused': 'loginRefused', forbidden: 'forbidden', ignored: 'ignored', 'subscribe-refused': 'subscribeRefused', throttled: 'throttled', deferred: 'deferred', oversize: 'oversize' } as const)[verdict];
+    const key = ({ 'login-refused': 'loginRefused', 'client-id-taken': 'loginRefused', forbidden: 'forbidden', ignored: 'ignored', 'subscribe-refused': 'subscribeRefused', throttled: 'throttled', deferred: 'deferred', oversize: 'oversize' } as const)[verdict];
     this.counters[key]++;
   }
 
