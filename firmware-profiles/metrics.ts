@@ -50,8 +50,9 @@ export function resetDrop(metric: Metric): number {
 
 /**
  * Things a device reports happening, rather than a value: the SOS key, a detected fall, a
- * wristband's own fence alarm.
+ * wristband's own fence alarm, and an alarm the device raised that the gateway could not read
+ * (which of them it was is unknown, so it is taken as grave as any).
  */
-export const DEVICE_EVENTS = ['sos', 'fall', 'fence'] as const;
+export const DEVICE_EVENTS = ['sos', 'fall', 'fence', 'unreadable_alarm'] as const;
 export type DeviceEvent = (typeof DEVICE_EVENTS)[number];
 export const deviceEventSchema = z.enum(DEVICE_EVENTS);

@@ -8,4 +8,6 @@ export interface Reading {
   metrics: Partial<Record<Metric, number>>;
   /** Events the frame reports (an SOS press); absent when none. */
   events?: readonly DeviceEvent[];
+  /** What the device sent, when it could not be read (an unreadable alarm): for the people who go. */
+  eventNote?: string;
 }

@@ -65,6 +65,16 @@ export interface WatchReading {
 }
 
 const POSITION = /^(UD\d?|UD_[A-Z]+|AL[A-Z0-9]*|WT)$/;
+/** The terminal status: 8 hex digits in the samples; anything else is not read as a number. */
+const STATUS = /^[0-9A-Fa-f]{1,8}$/;
+
+/**
+ * An alarm (AL and its variants, e.g. ALH): the band resends it until it is echoed, so an alarm
+ * that cannot be read must still be taken as one, never echoed and forgotten.
+ */
+export function isWatchAlarm(message: WatchMessage): boolean {
+  return message.command.startsWith('AL');
+}
 
 /** A numeric field, or undefined when it is empty ("" would read as 0: a flat battery). */
 function numberIn(field: string | undefined): number | undefined {
@@ -88,7 +98,7 @@ export function decodeWatchMessage(message: WatchMessage): WatchReading | { erro
     const battery = numberIn(f[2]);
     return { metrics: battery !== undefined && battery >= 0 && battery <= 100 ? { battery_pct: battery } : {}, events: [] };
   }
-  if (!POSITION.test(message.command)) return undefined;
+  if (!POSITION.test(message.command)) return isWatchAlarm(message) ? { error: `alarm ${JSON.stringify(message.command)} of an unknown kind` } : undefined;
   // date, time, validity, lat, N/S, lon, E/W, speed, course, altitude, satellites, gsm, battery, steps, rolls, status, ...
   if (f.length < 16) return { error: `${message.command} with ${f.length} fields, expected at least 16` };
   const metrics: Partial<Record<Metric, number>> = {};
@@ -102,8 +112,9 @@ export function decodeWatchMessage(message: WatchMessage): WatchReading | { erro
   if (battery !== undefined && battery >= 0 && battery <= 100) metrics.battery_pct = battery;
   const events: DeviceEvent[] = [];
   if (message.command.startsWith('AL')) {
-    const status = parseInt(f[15]!, 16);
-    if (!Number.isFinite(status)) return { error: `AL with status ${JSON.stringify(f[15])}` };
+    // parseInt would read "0001000G" as 0x1000: only hex digits are a status.
+    if (!STATUS.test(f[15]!.trim())) return { error: `${message.command} with status ${JSON.stringify(f[15])}` };
+    const status = parseInt(f[15]!.trim(), 16);
     if (status & (1 << 16)) events.push('sos');
     if (status & (0b11 << 21)) events.push('fall');
     if (status & 0b110) events.push('fence');

@@ -233,6 +233,9 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     : null;
   readingsUplink?.start();
 
+  if (config.watch && !config.rules.some((r) => r.kind === 'event' && r.event === 'unreadable_alarm')) {
+    logger.warn('no event rule for "unreadable_alarm": an alarm a 4G band sends that cannot be read raises nothing (the catalogue\'s unreadable-alarm rule does)');
+  }
   const watchServer =
     config.watch &&
     new WatchServer({ host: config.watch.host, port: config.watch.port, devices: wristbands, engine: sink, activity, clock, logger: logger.child({ component: 'watch' }) });

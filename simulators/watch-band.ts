@@ -76,7 +76,7 @@ interface Pending {
 }
 
 /** SOS: terminal status bit 16; fall: bits 21-22 (the watch protocol's AL). */
-const STATUS_BITS: Record<DeviceEvent, number> = { sos: 1 << 16, fall: 1 << 21, fence: 1 << 1 };
+const STATUS_BITS: Partial<Record<DeviceEvent, number>> = { sos: 1 << 16, fall: 1 << 21, fence: 1 << 1 };
 
 /**
  * A 4G elder wristband speaking the 3G watch protocol as a TCP client: it dials the gateway,
@@ -362,7 +362,7 @@ export class WatchBand {
         ? 'V,00.000000,N,000.000000,E'
         : `A,${Math.abs(lat).toFixed(6)},${lat < 0 ? 'S' : 'N'},${Math.abs(lon).toFixed(6)},${lon < 0 ? 'W' : 'E'}`;
     let status = 0;
-    for (const e of events) status |= STATUS_BITS[e];
+    for (const e of events) status |= STATUS_BITS[e] ?? 0;
     return `${command},${date},${time},${fix},0.00,0.0,0.0,${fix.startsWith('A') ? 8 : 0},100,${battery(values)},0,0,${status.toString(16).toUpperCase().padStart(8, '0')},0,0`;
   }
 }

@@ -2,7 +2,8 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { Clock } from '../../lib/clock.js';
 import { listen } from '../../lib/listen.js';
 import type { Logger } from '../../lib/log.js';
-import { decodeWatchMessage, parseWatchMessage, watchReply } from '../../firmware-profiles/watch-3g-codec.js';
+import type { Reading } from '../../firmware-profiles/reading.js';
+import { decodeWatchMessage, isWatchAlarm, parseWatchMessage, watchReply, type WatchMessage } from '../../firmware-profiles/watch-3g-codec.js';
 import type { DeviceActivity } from '../device-activity.js';
 import type { ReadingSink } from '../reading-sink.js';
 import type { DeviceContext } from '../rules/evaluator.js';
@@ -31,6 +32,8 @@ export interface WatchServerCounters {
   malformed: number;
   /** An AL the band sent again (same content: its own date, time and status), echoed and not counted twice. */
   repeatedAlarms: number;
+  /** Alarms that could not be read (a bad status, too few fields...), raised as "unreadable-alarm" and then echoed. */
+  unreadableAlarms: number;
 }
 
 /**
@@ -40,7 +43,7 @@ export interface WatchServerCounters {
  * again. Malformed input closes nothing but its own bytes; a stream that makes no sense is closed.
  */
 export class WatchServer {
-  readonly counters: WatchServerCounters = { connections: 0, messages: 0, readings: 0, unknownDevice: 0, malformed: 0, repeatedAlarms: 0 };
+  readonly counters: WatchServerCounters = { connections: 0, messages: 0, readings: 0, unknownDevice: 0, malformed: 0, repeatedAlarms: 0, unreadableAlarms: 0 };
   #server: Server | null = null;
   /**
    * Each band's last alarm taken, by content, and when it is on disk. A band sends an AL again
@@ -97,7 +100,7 @@ export class WatchServer {
     });
   }
 
-  #handle(message: Parameters<typeof watchReply>[0], socket: Socket): void {
+  #handle(message: WatchMessage, socket: Socket): void {
     this.counters.messages++;
     const device = this.o.devices.get(message.deviceId);
     if (!device) {
@@ -105,8 +108,7 @@ export class WatchServer {
       this.o.logger.debug({ watchId: message.deviceId, command: message.command }, 'message from a wristband not in the config');
       return;
     }
-    const decoded = decodeWatchMessage(message);
-    const alarm = message.command.startsWith('AL') ? `${message.command},${message.fields.join(',')}` : undefined;
+    const alarm = isWatchAlarm(message) ? [message.command, ...message.fields].join(',') : undefined;
     const taken = alarm === undefined ? undefined : this.#lastAlarm.get(device.deviceId);
     if (taken && taken.content === alarm) {
       this.counters.repeatedAlarms++;
@@ -116,33 +118,55 @@ export class WatchServer {
       if (reply) this.#replyAfter(taken.durable, reply, socket, device.deviceId);
       return;
     }
-    if (decoded && 'error' in decoded) {
-      this.counters.malformed++;
-      this.o.activity?.malformed(device.deviceId, decoded.error);
-      this.o.logger.warn({ device: device.deviceId, command: message.command, reason: decoded.error }, 'watch message not understood');
-    } else if (decoded) {
+    const reading = this.#readingOf(message, alarm, device.deviceId);
+    if (reading) {
       try {
-        const reading = { deviceId: device.deviceId, at: this.o.clock.now(), metrics: decoded.metrics };
-        this.o.engine.process(decoded.events.length > 0 ? { ...reading, events: decoded.events } : reading, device);
-        this.counters.readings++;
-        this.o.activity?.seen(device.deviceId);
+        this.o.engine.process(reading, device);
       } catch (err) {
         // Not stored: no reply, so the band sends its alarm again.
         this.o.logger.error({ err, device: device.deviceId }, 'watch reading could not be stored; not acknowledged');
         return;
       }
-    } else {
-      this.o.activity?.seen(device.deviceId, false); // a heartbeat: alive, nothing to read
+      if (reading.eventNote === undefined) {
+        this.counters.readings++;
+        this.o.activity?.seen(device.deviceId);
+      }
     }
-    const durable = decoded && !('error' in decoded) ? this.o.engine.durable?.() : undefined;
-    if (alarm !== undefined && decoded && !('error' in decoded)) {
+    const durable = reading ? this.o.engine.durable?.() : undefined;
+    if (alarm !== undefined && reading) {
       const entry = { content: alarm, durable };
       this.#lastAlarm.set(device.deviceId, entry);
       // Not on disk after all: the band's next send of it is a new chance, not a repeat.
       durable?.catch(() => this.#lastAlarm.get(device.deviceId) === entry && this.#lastAlarm.delete(device.deviceId));
     }
+    // Every alarm reaches the rules (readable or not) and is echoed only once that is on disk.
     const reply = watchReply(message);
     if (reply) this.#replyAfter(durable, reply, socket, device.deviceId);
+  }
+
+  /**
+   * What the rules get of a message: its reading; for an alarm that cannot be read, an
+   * "unreadable_alarm" event naming what the band sent (an unreadable alarm is still an alarm);
+   * undefined for a heartbeat or a message that says nothing the rules use.
+   */
+  #readingOf(message: WatchMessage, alarm: string | undefined, deviceId: string): Reading | undefined {
+    const at = this.o.clock.now();
+    const decoded = decodeWatchMessage(message);
+    if (decoded && !('error' in decoded)) {
+      return decoded.events.length > 0 ? { deviceId, at, metrics: decoded.metrics, events: decoded.events } : { deviceId, at, metrics: decoded.metrics };
+    }
+    if (decoded) {
+      this.counters.malformed++;
+      this.o.activity?.malformed(deviceId, decoded.error);
+      this.o.logger.warn({ device: deviceId, command: message.command, reason: decoded.error }, 'watch message not understood');
+    } else {
+      this.o.activity?.seen(deviceId, false); // a heartbeat: alive, nothing to read
+    }
+    if (alarm === undefined) return undefined;
+    this.counters.unreadableAlarms++;
+    const reason = decoded?.error ?? 'nothing in it to read';
+    const sent = alarm.length > 120 ? `${alarm.slice(0, 120)}...` : alarm;
+    return { deviceId, at, metrics: {}, events: ['unreadable_alarm'], eventNote: `${reason} (${JSON.stringify(sent)})` };
   }
 
   /** The band waits for this echo: it goes once the reading (and any alarm) is on disk. */

@@ -25,6 +25,8 @@ export const DEFAULT_RULES: readonly RuleInput[] = [
   { id: 'welfare-check', kind: 'welfare', title: 'welfare check', window: '12h', minWaterL: 10, grade: 'P1' },
   { id: 'sos', kind: 'event', title: 'SOS pressed', event: 'sos', grade: 'P1' },
   { id: 'fall', kind: 'event', title: 'fall detected', event: 'fall', grade: 'P1' },
+  // An alarm the gateway cannot read is still an alarm (it may be an SOS): someone must look.
+  { id: 'unreadable-alarm', kind: 'event', title: '手环报警无法解读 alarm from the band, unreadable', event: 'unreadable_alarm', grade: 'P1' },
   { id: 'heart-rate', kind: 'range', title: 'heart rate out of range', metric: 'heart_rate_bpm', below: 50, above: 120, for: '5m', hysteresis: 5, grade: 'P1' },
   { id: 'low-spo2', kind: 'range', title: 'low blood oxygen', metric: 'spo2_pct', below: 90, hysteresis: 2, grade: 'P1' },
   { id: 'low-battery', kind: 'range', title: 'low battery', metric: 'battery_pct', below: 15, hysteresis: 5, grade: 'P4' },

@@ -25,7 +25,7 @@ export type EventState = z.infer<typeof eventStateSchema>;
 
 export const evaluateEvent: Evaluate<EventRule, EventState> = (rule, prev, input, { device }): Step<EventState> | undefined => {
   if (input.type === 'tick' || !input.reading.events?.includes(rule.event)) return undefined;
-  const at = input.reading.at;
+  const { at, eventNote } = input.reading;
   // The same frame delivered twice (a QoS 1 resend) is one press: same time, same episode.
   if (prev && at === prev.lastEpisode) return { state: prev };
   return {
@@ -33,8 +33,8 @@ export const evaluateEvent: Evaluate<EventRule, EventState> = (rule, prev, input
     edge: {
       kind: 'raise',
       episode: at,
-      summary: `${rule.title}: household ${device.householdId}, device ${device.deviceId}`,
-      details: { event: rule.event },
+      summary: `${rule.title}: household ${device.householdId}, device ${device.deviceId}${eventNote === undefined ? '' : `: ${eventNote}`}`.slice(0, 500),
+      details: eventNote === undefined ? { event: rule.event } : { event: rule.event, note: eventNote },
     },
   };
 };
