@@ -14,7 +14,7 @@ import { ClientIdBindings } from './mqtt-client-ids.js';
  * `throttled` was left unread until its rate allowed, one `deferred` waited for the next turn of
  * the event loop behind other busy clients.
  */
-export type BrokerVerdict = 'login-refused' | 'client-id-taken' | 'forbidden' | 'ignored' | 'subscribe-refused' | 'throttled' | 'deferred' | 'oversize';
+export type BrokerVerdict = 'login-refused' | 'client-id-taken' | 'retain-cleared' | 'forbidden' | 'ignored' | 'subscribe-refused' | 'throttled' | 'deferred' | 'oversize';
 
 /** Room for a PUBLISH's topic (up to 65,535 bytes), packet id and lengths, over the payload limit. */
 const PUBLISH_OVERHEAD_BYTES = 65_535 + 2 + 2;
@@ -119,6 +119,13 @@ export async function startMqttBroker(opts: MqttBrokerOptions): Promise<MqttBrok
       }
       if (allowed === 'ignore') {
         verdict('ignored');
+        callback(null);
+        return;
+      }
+      // An empty retained publish clears the topic's retained message (mosquitto_pub -r -n): not a frame.
+      if (packet.retain && payload.length === 0) {
+        verdict('retain-cleared');
+        logger.info({ client: client?.id, topic: packet.topic }, 'retained message cleared');
         callback(null);
         return;
       }

@@ -23,6 +23,8 @@ export interface MqttIngestCounters {
   deferred: number;
   /** Packets over the size limit (their connection is closed). */
   oversize: number;
+  /** Empty retained publishes on data topics: a retained message cleared, not a frame. */
+  retainCleared: number;
 }
 
 /**
@@ -42,11 +44,12 @@ export class MqttIngest {
     throttled: 0,
     deferred: 0,
     oversize: 0,
+    retainCleared: 0,
   };
 
   /** Counts a verdict of the broker's access rules. */
   count(verdict: BrokerVerdict): void {
-    const key = ({ 'login-refused': 'loginRefused', 'client-id-taken': 'loginRefused', forbidden: 'forbidden', ignored: 'ignored', 'subscribe-refused': 'subscribeRefused', throttled: 'throttled', deferred: 'deferred', oversize: 'oversize' } as const)[verdict];
+    const key = ({ 'login-refused': 'loginRefused', 'client-id-taken': 'loginRefused', forbidden: 'forbidden', ignored: 'ignored', 'subscribe-refused': 'subscribeRefused', throttled: 'throttled', deferred: 'deferred', oversize: 'oversize', 'retain-cleared': 'retainCleared' } as const)[verdict];
     this.counters[key]++;
   }
 

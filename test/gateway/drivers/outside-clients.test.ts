@@ -52,6 +52,13 @@ describe.runIf(requireCommand('mosquitto_pub'))('the gateway broker with an outs
     expect(gateway.status().mqtt.readings).toBe(before + 1);
   });
 
+  test('mosquitto_pub -r -n (clearing a retained message) is not a malformed frame (issue 12, item 16)', async () => {
+    const before = gateway.status().mqtt;
+    await run('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(gateway.mqttPort), '-q', '1', '-i', 'wm-1', '-u', 'wm-1', '-P', 'meter-secret', '-t', 'gridwatch/wm-1/water', '-r', '-n']);
+    expect(gateway.status().mqtt).toMatchObject({ malformed: before.malformed, frames: before.frames, retainCleared: before.retainCleared + 1 });
+    expect(gateway.status().pushed.find((d) => d.deviceId === 'wm-1')?.lastFault).toBeNull();
+  });
+
   test('a malformed payload from it is counted, not fatal', async () => {
     const before = gateway.status().mqtt.malformed;
     await pub('mqttv311', '1', '{"total_l":');
