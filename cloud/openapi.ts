@@ -143,9 +143,9 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       '/v1/ingest/alerts': {
         post: {
           operationId: 'ingestAlerts',
-          summary: `Commit a batch of up to ${MAX_ALERTS_PER_REQUEST} alerts, idempotently on alert id`,
+          summary: `Commit a batch of up to ${MAX_ALERTS_PER_REQUEST} alerts, idempotently on (gateway, alert id)`,
           description:
-            'Every alert must carry the token\'s own gatewayId (else 403). 200 means every alert of the batch is committed; a resent alert is answered "duplicate" with the ticket its first delivery got.',
+            'Every alert must carry the token\'s own gatewayId (else 403). 200 means every alert of the batch is committed; a resent alert (same gateway, same id, same content) is answered "duplicate" with the ticket its first delivery got. An id is the sending gateway\'s own: the same id from another gateway is another alert. A known id with other content is answered 409 and nothing of the batch is committed.',
           security: [{ gatewayToken: [] }],
           requestBody: { required: true, content: json('IngestAlertsRequest', examples.alerts) },
           responses: {
@@ -155,6 +155,11 @@ export function buildOpenApiDocument(): Record<string, unknown> {
               error: 'forbidden',
               message: 'alerts from another gateway: alerts[1].gatewayId: "gw-2" is not the token\'s gateway "gw-compound-12"',
               issues: [{ path: 'alerts[1].gatewayId', message: '"gw-2" is not the token\'s gateway "gw-compound-12"' }],
+            }),
+            '409': error('An alert id this gateway delivered before, with other content; nothing of the batch is committed (send the others again without it)', {
+              error: 'alert_id_conflict',
+              message: 'alert id already delivered by this gateway with other content (nothing of the batch is committed; send the others again without it): alerts[0].id: "gw-compound-12:sos:band-402:1:raise" was delivered before with a different at, summary',
+              issues: [{ path: 'alerts[0].id', message: '"gw-compound-12:sos:band-402:1:raise" was delivered before with a different at, summary' }],
             }),
           },
         },

@@ -14,12 +14,21 @@ export interface UplinkOptions extends CloudSenderOptions {
 
 export interface UplinkStatus extends CloudSenderStatus {
   delivered: number;
+  /** Alerts the cloud refused, kept in the outbox and offered again later (outbox.rejected). */
+  setAside: number;
+  /** The last alert set aside and why, for a person reading the status. */
+  lastSetAside: { alertId: string; reason: string } | null;
 }
 
-/** The cloud named these alerts (by batch index) as invalid: it will refuse them however often they are sent. */
-class InvalidAlertsError extends Error {
+/**
+ * The cloud named these alerts (by batch index) and refused them for what they are: invalid (400),
+ * from another gateway (403), or an id it holds with other content (409). It will refuse them
+ * however often they are sent, so they are set aside and the rest of the batch goes on.
+ */
+class RefusedAlertsError extends Error {
   constructor(
     readonly indexes: ReadonlySet<number>,
+    readonly code: string,
     message: string,
   ) {
     super(message);
@@ -44,6 +53,7 @@ export class Uplink extends CloudSender {
   #unsubscribe: (() => void) | null = null;
   #batch: OutboxEntry[] = [];
   #delivered = 0;
+  #lastSetAside: UplinkStatus['lastSetAside'] = null;
 
   constructor(options: UplinkOptions) {
     // Alerts go before readings when both lanes wait for a connection.
@@ -67,7 +77,13 @@ export class Uplink extends CloudSender {
   }
 
   status(): UplinkStatus {
-    return { ...this.senderStatus(), delivered: this.#delivered };
+    let setAside = 0;
+    try {
+      setAside = this.#outbox.counts().rejected;
+    } catch {
+      // The database is gone (stopping): the status still answers.
+    }
+    return { ...this.senderStatus(), delivered: this.#delivered, setAside, lastSetAside: this.#lastSetAside };
   }
 
   protected async sendAll(): Promise<void> {
@@ -104,10 +120,11 @@ export class Uplink extends CloudSender {
         if (this.running) await this.#deliver(batch.slice(half));
         return;
       }
-      if (err instanceof InvalidAlertsError || err instanceof TooLargeError) {
-        const named = err instanceof InvalidAlertsError ? err.indexes : new Set([0]);
+      if (err instanceof RefusedAlertsError || err instanceof TooLargeError) {
+        const named = err instanceof RefusedAlertsError ? err.indexes : new Set([0]);
+        const code = err instanceof RefusedAlertsError ? err.code : 'body_too_large';
         batch.forEach((entry, i) => {
-          if (named.has(i)) this.#setAside(entry, err.message);
+          if (named.has(i)) this.#setAside(entry, code, err.message);
         });
         const rest = batch.filter((_, i) => !named.has(i));
         if (rest.length > 0 && this.running) await this.#deliver(rest);
@@ -121,11 +138,12 @@ export class Uplink extends CloudSender {
     const response = await this.post('/v1/ingest/alerts', { alerts: batch.map((e) => e.alert) });
     const { text } = response;
     if (response.status === 413) throw new TooLargeError(`413 ${text.slice(0, 300)}`);
-    if (response.status === 400) {
-      const named = invalidAlertIndexes(text, batch.length);
-      if (named) throw new InvalidAlertsError(named, `400 ${text.slice(0, 500)}`);
-      // Not the cloud's verdict on named alerts (a proxy's page, an unknown shape): try again later.
-      throw new Error(`cloud answered 400 without naming an alert: ${text.slice(0, 300)}`);
+    if (response.status === 400 || response.status === 403 || response.status === 409) {
+      const verdict = refusedAlertIndexes(response.status, text, batch.length);
+      if (verdict) throw new RefusedAlertsError(verdict.indexes, verdict.code, `${response.status} ${text.slice(0, 500)}`);
+      // Not the cloud's verdict on named alerts (a proxy's page, an unknown shape, a token for
+      // another gateway): try again later.
+      if (response.status === 400) throw new Error(`cloud answered 400 without naming an alert: ${text.slice(0, 300)}`);
     }
     if (response.status < 200 || response.status > 299) {
       const hint =
@@ -133,7 +151,7 @@ export class Uplink extends CloudSender {
           ? ' (check cloud.token and gatewayId in the gateway config, and the gateway entry in the cloud config)'
           : '';
       const message = `cloud answered ${response.status}${hint}: ${text.slice(0, 300)}`;
-      if (response.status === 429 || response.status === 503) throw new RetryLaterError(message, retryAfterMs(response.retryAfter, Date.now()));
+      if (response.status === 429 || response.status === 503) throw new RetryLaterError(message, retryAfterMs(response.retryAfter, this.options.clock.now()));
       throw new Error(message);
     }
     let body: unknown;
@@ -152,12 +170,15 @@ export class Uplink extends CloudSender {
     if (acked.length < batch.length) throw new Error(`cloud confirmed ${acked.length} of ${batch.length} alerts`);
   }
 
-  #setAside(entry: OutboxEntry, reason: string): void {
+  #setAside(entry: OutboxEntry, code: string, reason: string): void {
     this.#outbox.setAside(entry.alert.id, reason);
-    this.options.logger.error(
-      { alert: entry.alert.id, reason },
-      `the cloud refused this alert as invalid; it stays in the outbox and is offered again every ${Math.round(this.#rejectedRetryMs / 60_000)} min and at the next start`,
-    );
+    this.#lastSetAside = { alertId: entry.alert.id, reason };
+    const every = `it stays in the outbox and is offered again every ${Math.round(this.#rejectedRetryMs / 60_000)} min and at the next start`;
+    const what =
+      code === 'alert_id_conflict'
+        ? `NOT DELIVERED: the cloud already holds another alert of this gateway under this id (did this gateway's database start again?); ${every}, and will be refused until a person looks`
+        : `NOT DELIVERED: the cloud refused this alert (${code}); ${every}`;
+    this.options.logger.error({ alert: entry.alert.id, device: entry.alert.deviceId, grade: entry.alert.grade, code, reason }, what);
   }
 
   #scheduleRejectedRetry(): void {
@@ -175,11 +196,15 @@ export class Uplink extends CloudSender {
   }
 }
 
+/** The error codes with which the cloud refuses named alerts (`issues[].path` = `alerts[3]...`). */
+const VERDICTS: Readonly<Record<number, string>> = { 400: 'invalid_body', 403: 'forbidden', 409: 'alert_id_conflict' };
+
 /**
- * Which alerts of the batch the cloud's 400 names as invalid (`alerts[3].at`), or undefined when
- * the answer is not the cloud's error body or names none (then it is not a verdict on alerts).
+ * Which alerts of the batch the cloud's answer names as refused, or undefined when the answer is
+ * not the cloud's error body or names none (then it is not a verdict on alerts). A 403 naming
+ * every alert of the batch is a token for another gateway (a config mistake), not a verdict.
  */
-function invalidAlertIndexes(text: string, batchLength: number): Set<number> | undefined {
+function refusedAlertIndexes(status: number, text: string, batchLength: number): { indexes: Set<number>; code: string } | undefined {
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -187,11 +212,12 @@ function invalidAlertIndexes(text: string, batchLength: number): Set<number> | u
     return undefined;
   }
   const parsed = errorBodySchema.safeParse(body);
-  if (!parsed.success || parsed.data.error !== 'invalid_body') return undefined;
+  if (!parsed.success || parsed.data.error !== VERDICTS[status]) return undefined;
   const indexes = new Set<number>();
   for (const issue of parsed.data.issues ?? []) {
     const match = /^alerts\[(\d+)\]/.exec(issue.path);
     if (match && Number(match[1]) < batchLength) indexes.add(Number(match[1]));
   }
-  return indexes.size > 0 ? indexes : undefined;
+  if (indexes.size === 0 || (status === 403 && indexes.size === batchLength)) return undefined;
+  return { indexes, code: parsed.data.error };
 }

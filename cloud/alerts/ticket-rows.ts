@@ -66,3 +66,24 @@ export function rowToTicket(row: Selectable<TicketsTable>): Ticket {
     clearCount: row.clear_count,
   };
 }
+
+/** What makes two deliveries of one alert id the same alert (not when the cloud received it, nor its ticket). */
+type AlertContent = Pick<AlertsTable, 'household_id' | 'device_id' | 'rule' | 'kind' | 'grade' | 'at_ms' | 'summary' | 'details'>;
+
+const CONTENT_FIELDS: ReadonlyArray<[keyof AlertContent, string]> = [
+  ['household_id', 'householdId'],
+  ['device_id', 'deviceId'],
+  ['rule', 'rule'],
+  ['kind', 'kind'],
+  ['grade', 'grade'],
+  ['at_ms', 'at'],
+  ['summary', 'summary'],
+  ['details', 'details'],
+];
+
+/** The wire names of the fields in which `alert` differs from a stored alert of the same id; empty for a true resend. */
+export function differingFields(stored: AlertContent, alert: Alert): string[] {
+  const row = alertToRow(alert, 0);
+  // pg may hand a bigint column back as a string; compare times as numbers.
+  return CONTENT_FIELDS.filter(([column]) => (column === 'at_ms' ? Number(stored.at_ms) !== row.at_ms : stored[column] !== row[column])).map(([, name]) => name);
+}

@@ -6,7 +6,8 @@ import { OPEN_TICKET_PREDICATE, type Database } from '../db/database.js';
 import { withTransactionRetry } from '../db/transaction-retry.js';
 import type { IngestAlertsResponse } from '../ingest/wire.js';
 import type { Ticket, TicketState } from './ticket.js';
-import { alertToRow, newTicketRow, rowToTicket } from './ticket-rows.js';
+import { AlertIdConflictError } from '../ingest/alert-conflict.js';
+import { alertToRow, differingFields, newTicketRow, rowToTicket } from './ticket-rows.js';
 
 export type IngestAlertResult = IngestAlertsResponse['results'][number];
 
@@ -21,8 +22,10 @@ export interface TicketFilter {
 export interface TicketStore {
   /**
    * Commits a gateway's batch in one transaction and answers one result per alert, in order.
-   * Idempotent on alert id: a resend (or a repeat inside the batch) is 'duplicate' and gets the
-   * ticket id the first delivery got.
+   * Idempotent per (sending gateway, alert id): a resend (or a repeat inside the batch) is
+   * 'duplicate' and gets the ticket id the first delivery got; the same id from another gateway
+   * is another alert. A known id with other content throws AlertIdConflictError and commits
+   * nothing.
    */
   recordAlerts(alerts: readonly Alert[]): Promise<IngestAlertResult[]>;
   /** Tickets ordered by openedAt, then id. */
@@ -68,50 +71,94 @@ async function recordInTransaction(
   alerts: readonly Alert[],
   nowMs: number,
 ): Promise<IngestAlertResult[]> {
-  // Insert first, decide later: ON CONFLICT (id) DO NOTHING is what makes two replicas that
-  // receive the same resend agree (the second waits for the first's commit, then skips).
+  // Idempotent per sending gateway: an id is the gateway's own (one gateway cannot use up
+  // another's ids), so every key below is (gateway, id).
   const firstIndexOf = new Map<string, number>();
-  alerts.forEach((a, i) => firstIndexOf.has(a.id) || firstIndexOf.set(a.id, i));
+  const conflicts: Array<{ index: number; alertId: string; fields: string[] }> = [];
+  alerts.forEach((a, i) => {
+    const first = firstIndexOf.get(alertKey(a));
+    if (first === undefined) firstIndexOf.set(alertKey(a), i);
+    else {
+      const fields = differingFields(alertToRow(alerts[first]!, nowMs), a);
+      if (fields.length > 0) conflicts.push({ index: i, alertId: a.id, fields });
+    }
+  });
   const distinct = [...firstIndexOf.values()].map((i) => alerts[i]!);
 
+  // Insert first, decide later: ON CONFLICT DO NOTHING is what makes two replicas that receive
+  // the same resend agree (the second waits for the first's commit, then skips).
   const inserted = new Set<string>();
   for (const part of chunks(distinct)) {
     const rows = await trx
       .insertInto('alerts')
       .values(part.map((a) => alertToRow(a, nowMs)))
-      .onConflict((oc) => oc.column('id').doNothing())
-      .returning('id')
+      .onConflict((oc) => oc.columns(['gateway_id', 'id']).doNothing())
+      .returning(['gateway_id', 'id'])
       .execute();
-    for (const r of rows) inserted.add(r.id);
+    for (const r of rows) inserted.add(rowKey(r.gateway_id, r.id));
   }
 
+  // Seen before: the same alert again (a resend) or another one under a known id (a conflict).
   const ticketOf = new Map<string, string | null>();
-  const seenBefore = distinct.filter((a) => !inserted.has(a.id)).map((a) => a.id);
-  for (const part of chunks(seenBefore)) {
-    const rows = await trx.selectFrom('alerts').select(['id', 'ticket_id']).where('id', 'in', part).execute();
-    for (const r of rows) ticketOf.set(r.id, r.ticket_id);
+  for (const [gatewayId, seen] of byGateway(distinct.filter((a) => !inserted.has(alertKey(a))))) {
+    for (const part of chunks(seen)) {
+      const rows = await trx
+        .selectFrom('alerts')
+        .select(['id', 'ticket_id', 'household_id', 'device_id', 'rule', 'kind', 'grade', 'at_ms', 'summary', 'details'])
+        .where('gateway_id', '=', gatewayId)
+        .where('id', 'in', part.map((a) => a.id))
+        .execute();
+      const stored = new Map(rows.map((r) => [r.id, r]));
+      for (const a of part) {
+        const row = stored.get(a.id);
+        if (row === undefined) continue;
+        ticketOf.set(alertKey(a), row.ticket_id);
+        const fields = differingFields(row, a);
+        if (fields.length > 0) conflicts.push({ index: firstIndexOf.get(alertKey(a))!, alertId: a.id, fields });
+      }
+    }
   }
+  // Thrown inside the transaction: nothing of the batch is committed.
+  if (conflicts.length > 0) throw new AlertIdConflictError(conflicts.sort((x, y) => x.index - y.index));
 
   // New alerts meet their household + rule's ticket in request order (a raise then a clear).
   // Worked out per group in memory, then written with a few statements per batch rather than
   // one or two per alert: round trips are what ingest pays for.
-  const linked = await linkToTickets(trx, distinct.filter((a) => inserted.has(a.id)), nowMs);
-  for (const [alertId, ticketId] of linked) ticketOf.set(alertId, ticketId);
-  // One statement per chunk instead of one per alert: round trips are what ingest pays for.
-  for (const part of chunks(linked)) {
-    const cases = sql.join(part.map(([alertId, ticketId]) => sql`when ${alertId} then ${ticketId}`), sql` `);
-    await trx
-      .updateTable('alerts')
-      .set({ ticket_id: sql<string>`case id ${cases} end` })
-      .where('id', 'in', part.map(([alertId]) => alertId))
-      .execute();
+  const fresh = distinct.filter((a) => inserted.has(alertKey(a)));
+  const linked = await linkToTickets(trx, fresh, nowMs);
+  for (const [alert, ticketId] of linked) ticketOf.set(alertKey(alert), ticketId);
+  for (const [gatewayId, mine] of byGateway(linked.map(([alert]) => alert))) {
+    const ticketOfMine = new Map(linked.filter(([a]) => a.gatewayId === gatewayId).map(([a, t]) => [a.id, t]));
+    for (const part of chunks(mine)) {
+      const cases = sql.join(part.map((a) => sql`when ${a.id} then ${ticketOfMine.get(a.id)!}`), sql` `);
+      await trx
+        .updateTable('alerts')
+        .set({ ticket_id: sql<string>`case id ${cases} end` })
+        .where('gateway_id', '=', gatewayId)
+        .where('id', 'in', part.map((a) => a.id))
+        .execute();
+    }
   }
 
   return alerts.map((alert, i) => ({
     alertId: alert.id,
-    status: firstIndexOf.get(alert.id) === i && inserted.has(alert.id) ? 'created' : 'duplicate',
-    ticketId: ticketOf.get(alert.id) ?? null,
+    status: firstIndexOf.get(alertKey(alert)) === i && inserted.has(alertKey(alert)) ? 'created' : 'duplicate',
+    ticketId: ticketOf.get(alertKey(alert)) ?? null,
   }));
+}
+
+const rowKey = (gatewayId: string, id: string) => `${gatewayId}\u0000${id}`;
+const alertKey = (alert: Alert) => rowKey(alert.gatewayId, alert.id);
+
+/** Alerts by sending gateway, each list in the given order. */
+function byGateway(alerts: readonly Alert[]): Map<string, Alert[]> {
+  const groups = new Map<string, Alert[]>();
+  for (const a of alerts) {
+    const list = groups.get(a.gatewayId);
+    if (list) list.push(a);
+    else groups.set(a.gatewayId, [a]);
+  }
+  return groups;
 }
 
 interface Group {
@@ -130,7 +177,7 @@ const groupKey = (householdId: string, rule: string) => `${householdId}\u0000${r
  * commit, finds its ticket and appends to it. Appends are one UPDATE per chunk of tickets, in id
  * order (two replicas lock rows in the same order), with counts added, never overwritten.
  */
-async function linkToTickets(trx: Transaction<Database>, alerts: readonly Alert[], nowMs: number): Promise<Array<[alertId: string, ticketId: string]>> {
+async function linkToTickets(trx: Transaction<Database>, alerts: readonly Alert[], nowMs: number): Promise<Array<[alert: Alert, ticketId: string]>> {
   const groups = new Map<string, Group>();
   for (const alert of alerts) {
     const key = groupKey(alert.householdId, alert.rule);
@@ -160,14 +207,14 @@ async function linkToTickets(trx: Transaction<Database>, alerts: readonly Alert[
   const lost = toOpen.filter(([key]) => !open.has(key)).map(([, g]) => g);
   if (lost.length > 0) for (const [key, t] of await openTickets(trx, lost)) open.set(key, t);
 
-  const linked: Array<[string, string]> = [];
+  const linked: Array<[Alert, string]> = [];
   const appends: Array<{ id: string; raises: number; clears: number; grade: Grade | null }> = [];
   for (const [key, g] of groups) {
     const ticket = open.get(key);
     if (!ticket) continue;
     // A ticket opened here already counts its alerts from the first raise on.
     const from = ticket.openedHere ? g.alerts.findIndex((a) => a.kind === 'raise') : 0;
-    for (const a of g.alerts.slice(from)) linked.push([a.id, ticket.id]);
+    for (const a of g.alerts.slice(from)) linked.push([a, ticket.id]);
     if (!ticket.openedHere) {
       const raises = g.alerts.filter((a) => a.kind === 'raise');
       appends.push({ id: ticket.id, raises: raises.length, clears: g.alerts.length - raises.length, grade: raises.length > 0 ? mostUrgent(raises) : null });

@@ -8,8 +8,9 @@ import type { TicketState } from '../alerts/ticket.js';
  * numbers too).
  */
 export interface AlertsTable {
-  /** The gateway's deterministic alert id: the idempotency key of ingest. */
+  /** The gateway's deterministic alert id; with gateway_id, the idempotency key of ingest. */
   id: string;
+  /** The sending gateway (its token's identity): ids are unique per gateway only. */
   gateway_id: string;
   household_id: string;
   device_id: string;

@@ -98,6 +98,35 @@ export const migrations: Record<string, Migration> = {
       await sql`update tickets set alert_count = alert_count - clear_count`.execute(db);
     },
   },
+  // Alerts were idempotent on their id alone, and ids are predictable: another gateway posting
+  // an id first made the real alert a "duplicate" that opened no ticket. An id is now the
+  // sending gateway's own: the key is (gateway_id, id). SQLite cannot change a primary key in
+  // place, so the table is copied (on both engines alike); every row keeps its gateway_id.
+  '0004-alerts-keyed-by-gateway': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('alerts_by_gateway')
+        .addColumn('gateway_id', 'text', (c) => c.notNull())
+        .addColumn('id', 'text', (c) => c.notNull())
+        .addColumn('household_id', 'text', (c) => c.notNull())
+        .addColumn('device_id', 'text', (c) => c.notNull())
+        .addColumn('rule', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('grade', 'text', (c) => c.notNull())
+        .addColumn('at_ms', 'bigint', (c) => c.notNull())
+        .addColumn('summary', 'text', (c) => c.notNull())
+        .addColumn('details', 'text', (c) => c.notNull())
+        .addColumn('received_at_ms', 'bigint', (c) => c.notNull())
+        .addColumn('ticket_id', 'text', (c) => c.references('tickets.id'))
+        .addPrimaryKeyConstraint('alerts_by_gateway_pk', ['gateway_id', 'id'])
+        .execute();
+      const columns = 'gateway_id, id, household_id, device_id, rule, kind, grade, at_ms, summary, details, received_at_ms, ticket_id';
+      await sql`insert into alerts_by_gateway (${sql.raw(columns)}) select ${sql.raw(columns)} from alerts`.execute(db);
+      await db.schema.dropTable('alerts').execute();
+      await db.schema.alterTable('alerts_by_gateway').renameTo('alerts').execute();
+      await db.schema.createIndex('alerts_ticket_id').on('alerts').column('ticket_id').execute();
+    },
+  },
 };
 
 /**

@@ -2,7 +2,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Alert } from '../../gateway/rules/alert.js';
 import type { Clock } from '../../lib/clock.js';
 import type { AuthResult } from './auth.js';
-import { invalidInput, issuesError, unauthorized } from './http-errors.js';
+import { AlertIdConflictError } from './alert-conflict.js';
+import { HttpError, invalidInput, issuesError, unauthorized } from './http-errors.js';
 import type { IngestMetrics } from './metrics.js';
 import type { RateLimiter } from './rate-limit.js';
 import { rateLimited } from './rate-limited.js';
@@ -61,7 +62,16 @@ export function alertsRoute(options: AlertsRouteOptions): (app: FastifyInstance)
         const allowed = options.limiter.take(gatewayId, parsed.data.alerts.length);
         if (!allowed.ok) throw rateLimited(gatewayId, 'alerts', options.limiter.options, allowed.retryAfterS);
 
-        const results = await options.sink.recordAlerts(parsed.data.alerts);
+        let results: IngestAlertsResponse['results'];
+        try {
+          results = await options.sink.recordAlerts(parsed.data.alerts);
+        } catch (err) {
+          if (!(err instanceof AlertIdConflictError)) throw err;
+          // Either this gateway's ids started again (its database was replaced) or something
+          // forges them: a person must look, so error, not warn. Counted by the error handler.
+          request.log.error({ gatewayId, conflicts: err.conflicts }, 'alert ids already delivered with other content; nothing of the batch is committed');
+          throw alertIdConflict(err);
+        }
         const created = parsed.data.alerts.filter((_, i) => results[i]?.status === 'created');
         options.metrics.committed(
           'alerts',
@@ -74,4 +84,14 @@ export function alertsRoute(options: AlertsRouteOptions): (app: FastifyInstance)
       },
     );
   };
+}
+
+/** 409 naming each alert whose id this gateway delivered before with other content. */
+function alertIdConflict(err: AlertIdConflictError): HttpError {
+  return issuesError(
+    409,
+    'alert_id_conflict',
+    'alert id already delivered by this gateway with other content (nothing of the batch is committed; send the others again without it)',
+    err.conflicts.map((c) => ({ path: `alerts[${c.index}].id`, message: `"${c.alertId}" was delivered before with a different ${c.fields.join(', ')}` })),
+  );
 }

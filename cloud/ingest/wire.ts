@@ -16,7 +16,7 @@ export type IngestAlertsRequest = z.infer<typeof ingestAlertsRequestSchema>;
 
 export const ingestAlertResultSchema = z.object({
   alertId: z.string(),
-  /** created: first time the cloud saw this id; duplicate: already committed before. */
+  /** created: first time the cloud saw this id from this gateway; duplicate: this gateway delivered it (same content) before. */
   status: z.enum(['created', 'duplicate']),
   /** The ticket the alert opened or was appended to; null for a clear with no open ticket. */
   ticketId: z.string().nullable(),

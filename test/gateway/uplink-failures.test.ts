@@ -93,6 +93,27 @@ describe('uplink failures', () => {
     expect(outbox.counts()).toEqual({ pending: 0, rejected: 0 });
   });
 
+  test('an alert the cloud answers 409 alert_id_conflict is set aside, loudly and in status; the others go (issue 12)', async () => {
+    const conflict = json(409, { error: 'alert_id_conflict', message: 'x', issues: [{ path: 'alerts[0].id', message: 'delivered before with a different summary' }] });
+    const { outbox, uplink, cloud } = await setup([conflict, ok]);
+    expect(outbox.counts()).toEqual({ pending: 1, rejected: 1 });
+    expect(cloud.requests.map((r) => r.alerts.map((a) => a.deviceId))).toEqual([
+      ['wm-1', 'wm-2', 'wm-3'],
+      ['wm-2', 'wm-3'],
+    ]);
+    expect(uplink.status()).toMatchObject({ delivered: 2, setAside: 1, lastSetAside: { alertId: alert(1).id, reason: expect.stringContaining('alert_id_conflict') } });
+  });
+
+  test('a 403 naming one alert of the batch (another gateway id) sets it aside; one naming all is a config mistake and retried (issue 12)', async () => {
+    const some = json(403, { error: 'forbidden', message: 'x', issues: [{ path: 'alerts[2].gatewayId', message: 'not the token' }] });
+    const a = await setup([some, ok]);
+    expect(a.outbox.counts()).toEqual({ pending: 1, rejected: 1 });
+    const all = json(403, { error: 'forbidden', message: 'x', issues: [0, 1, 2].map((i) => ({ path: `alerts[${i}].gatewayId`, message: 'not the token' })) });
+    const b = await setup([all, ok]);
+    expect(b.outbox.counts()).toEqual({ pending: 3, rejected: 0 });
+    expect(b.uplink.status().lastError).toMatch(/403 \(check cloud.token/);
+  });
+
   test('a batch over the size limit is halved until it goes', async () => {
     const limit: Responder = (body, res) => (body.alerts.length > 1 ? json(413, { error: 'body_too_large', message: 'x' })(body, res) : ok(body, res));
     const { outbox, cloud } = await setup([limit]);

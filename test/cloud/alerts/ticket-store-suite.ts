@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { createTicketStore, type TicketStore } from '../../../cloud/alerts/ticket-store.js';
+import { AlertIdConflictError } from '../../../cloud/ingest/alert-conflict.js';
 import type { Database } from '../../../cloud/db/database.js';
 import { VirtualClock } from '../../../lib/clock.js';
 import { T0, makeAlert } from '../fixtures.js';
@@ -68,6 +69,41 @@ export function defineTicketStoreSuite(name: string, backend: StoreBackend | und
           clearCount: 0,
         },
       ]);
+    });
+
+    test("another gateway posting an alert's id first does not make the real alert a duplicate (issue 12)", async () => {
+      // Ids are predictable (<gateway>:<rule>:<device>:<episode>:<kind>): gw-2 guesses gw-1's next SOS.
+      const real = makeAlert({ id: 'gw-1:sos:band-1:1:raise', rule: 'sos', grade: 'P1', deviceId: 'band-1', summary: 'SOS pressed' });
+      const [forged] = await store.recordAlerts([{ ...real, gatewayId: 'gw-2', householdId: 'hh-2', summary: 'nothing' }]);
+      const [mine] = await store.recordAlerts([real]);
+
+      expect(forged!.status).toBe('created');
+      expect(mine).toEqual({ alertId: real.id, status: 'created', ticketId: expect.any(String) });
+      expect(mine!.ticketId).not.toBe(forged!.ticketId);
+      const sos = (await store.listTickets({ householdId: 'hh-1' }))[0];
+      expect(sos).toMatchObject({ gatewayId: 'gw-1', rule: 'sos', summary: 'SOS pressed', alertCount: 1 });
+      // A resend by either gateway is its own duplicate.
+      expect((await store.recordAlerts([real]))[0]).toEqual({ ...mine, status: 'duplicate' });
+    });
+
+    test('a known id with other content is refused as a conflict, and nothing of its batch is committed (issue 12)', async () => {
+      const first = makeAlert();
+      await store.recordAlerts([first]);
+      const other = makeAlert({ householdId: 'hh-other' });
+      const changed = { ...first, summary: 'something else', at: new Date(T0).toISOString() };
+      const attempt = store.recordAlerts([other, changed]);
+      await expect(attempt).rejects.toBeInstanceOf(AlertIdConflictError);
+      await expect(attempt).rejects.toMatchObject({ conflicts: [{ index: 1, alertId: first.id, fields: ['at', 'summary'] }] });
+      expect(await store.listTickets({ householdId: 'hh-other' })).toEqual([]);
+      expect((await store.listTickets())[0]).toMatchObject({ summary: first.summary, alertCount: 1 });
+      // The same id with the same content is still a plain resend.
+      expect((await store.recordAlerts([first]))[0]!.status).toBe('duplicate');
+    });
+
+    test('the same id twice in one batch with other content is a conflict too (issue 12)', async () => {
+      const a = makeAlert();
+      await expect(store.recordAlerts([a, { ...a, grade: 'P1' }])).rejects.toMatchObject({ conflicts: [{ index: 1, alertId: a.id, fields: ['grade'] }] });
+      expect(await store.countAlerts()).toEqual({ raise: 0, clear: 0 });
     });
 
     test('the same alert id twice in one request counts once', async () => {

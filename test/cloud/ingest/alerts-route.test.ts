@@ -34,6 +34,29 @@ describe('POST /v1/ingest/alerts', () => {
     expect(await t.cloud.store.listTickets({ householdId: 'hh-resend' })).toHaveLength(1);
   });
 
+  test("gw-2 posting gw-1's alert id first: gw-1's real SOS is created with a ticket of its own (issue 12)", async () => {
+    const sos = makeAlert({ id: 'gw-1:sos:band-7:1:raise', householdId: 'hh-sos-7', deviceId: 'band-7', rule: 'sos', grade: 'P1' });
+    const forged = await t.postAlerts({ alerts: [{ ...sos, gatewayId: 'gw-2', householdId: 'hh-elsewhere' }] }, t.tokens.gw2);
+    expect(forged.status).toBe(200);
+    const real = ingestAlertsResponseSchema.parse(await (await t.postAlerts({ alerts: [sos] }, t.tokens.gw1)).json());
+    expect(real.results).toEqual([{ alertId: sos.id, status: 'created', ticketId: expect.any(String) }]);
+    expect(await t.cloud.store.listTickets({ householdId: 'hh-sos-7' })).toMatchObject([{ gatewayId: 'gw-1', rule: 'sos' }]);
+  });
+
+  test('a known id with other content: 409 alert_id_conflict naming the alert, nothing committed, counted (issue 12)', async () => {
+    const first = makeAlert({ householdId: 'hh-409' });
+    await t.postAlerts({ alerts: [first] }, t.tokens.gw1);
+    const other = makeAlert({ householdId: 'hh-409-other' });
+    const res = await t.postAlerts({ alerts: [other, { ...first, summary: 'another summary' }] }, t.tokens.gw1);
+    expect(res.status).toBe(409);
+    const body = await errorOf(res);
+    expect(body).toMatchObject({ error: 'alert_id_conflict', issues: [{ path: 'alerts[1].id', message: expect.stringContaining('summary') }] });
+    expect(body.message).toContain('alerts[1].id');
+    expect(await t.cloud.store.listTickets({ householdId: 'hh-409-other' })).toEqual([]);
+    const metrics = await (await t.get('/metrics')).text();
+    expect(metrics).toMatch(/gridwatch_rejected_requests_total\{route="\/v1\/ingest\/alerts",reason="alert_id_conflict"\} 1/);
+  });
+
   test('without a token: 401 with a Bearer challenge', async () => {
     const res = await t.postAlerts({ alerts: [makeAlert()] });
     expect(res.status).toBe(401);

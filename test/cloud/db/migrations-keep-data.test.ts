@@ -1,0 +1,81 @@
+import { join } from 'node:path';
+import { Migrator, sql } from 'kysely';
+import { afterAll, describe, expect, test } from 'vitest';
+import { openCloudDb, type CloudDb } from '../../../cloud/db/connect.js';
+import { migrateToLatest, migrations } from '../../../cloud/db/migrations.js';
+import { createTicketStore } from '../../../cloud/alerts/ticket-store.js';
+import { VirtualClock } from '../../../lib/clock.js';
+import { silentLogger } from '../../../lib/log.js';
+import { createTestSchema } from '../../support/pg-schema.js';
+import { requireService } from '../../support/services.js';
+import { makeTempDir } from '../../support/temp-dir.js';
+import { T0, makeAlert } from '../fixtures.js';
+
+const logger = silentLogger();
+const dir = makeTempDir('gridwatch-migrate-');
+afterAll(() => dir.remove());
+const databaseUrl = requireService('DATABASE_URL');
+
+interface Engine {
+  name: string;
+  open(): Promise<{ cloud: CloudDb; schema: string | undefined; drop(): Promise<void> }>;
+}
+
+const engines: Engine[] = [
+  {
+    name: 'SQLite',
+    async open() {
+      const cloud = await openCloudDb({ sqlitePath: join(dir.path, `${Math.random().toString(36).slice(2)}.sqlite`), logger });
+      return { cloud, schema: undefined, drop: () => Promise.resolve() };
+    },
+  },
+  ...(databaseUrl === undefined
+    ? []
+    : [
+        {
+          name: 'PostgreSQL',
+          async open() {
+            const schema = await createTestSchema(databaseUrl);
+            const cloud = await openCloudDb({ databaseUrl, pgSchema: schema.name, sqlitePath: 'unused', logger });
+            return { cloud, schema: schema.name, drop: () => schema.drop() };
+          },
+        },
+      ]),
+];
+
+/** A database at `migration`, filled by `fill`, then brought to the latest schema. */
+async function upgradeFrom(engine: Engine, migration: string, fill: (cloud: CloudDb) => Promise<void>): Promise<{ cloud: CloudDb; done(): Promise<void> }> {
+  const { cloud, schema, drop } = await engine.open();
+  const migrator = new Migrator({ db: cloud.db, provider: { getMigrations: () => Promise.resolve(migrations) }, ...(schema ? { migrationTableSchema: schema } : {}) });
+  expect((await migrator.migrateTo(migration)).error).toBeUndefined();
+  await fill(cloud);
+  await migrateToLatest(cloud.db, cloud.dialect, logger);
+  return {
+    cloud,
+    async done() {
+      await cloud.close();
+      await drop();
+    },
+  };
+}
+
+describe.each(engines)('migrations keep existing data on $name (issue 12)', (engine) => {
+  test('alerts from before they were keyed by gateway survive 0004, and resends of them are still duplicates', async () => {
+    const old = makeAlert({ id: 'gw-1:no-water-use:water-1:7:raise' });
+    const { cloud, done } = await upgradeFrom(engine, '0003-ticket-clear-count', async ({ db }) => {
+      await sql`insert into tickets (id, household_id, device_id, gateway_id, rule, grade, state, summary, opened_at_ms, updated_at_ms, alert_count, clear_count)
+        values ('t1', 'hh-1', 'water-1', 'gw-1', 'no-water-use', 'P2', 'open', ${old.summary}, ${T0 - 60_000}, ${T0}, 1, 0)`.execute(db);
+      await sql`insert into alerts (id, gateway_id, household_id, device_id, rule, kind, grade, at_ms, summary, details, received_at_ms, ticket_id)
+        values (${old.id}, 'gw-1', 'hh-1', 'water-1', 'no-water-use', 'raise', 'P2', ${Date.parse(old.at)}, ${old.summary}, '{"litres":3}', ${T0}, 't1')`.execute(db);
+    });
+    try {
+      const store = createTicketStore(cloud.db, new VirtualClock(T0));
+      expect(await store.recordAlerts([old])).toEqual([{ alertId: old.id, status: 'duplicate', ticketId: 't1' }]);
+      // The same id from another gateway is another alert now.
+      const [theirs] = await store.recordAlerts([{ ...old, gatewayId: 'gw-2' }]);
+      expect(theirs!.status).toBe('created');
+    } finally {
+      await done();
+    }
+  });
+});
