@@ -24,6 +24,7 @@ import { ClockWatch } from './clock-watch.js';
 import { fitDevicesToClock } from './accelerated-timing.js';
 import { DeviceActivity, type PushedDeviceHealth } from './device-activity.js';
 import { GatewayRuns } from './runs.js';
+import { OpenedResources } from './opened-resources.js';
 import PQueue from 'p-queue';
 import { Uplink, type UplinkStatus } from './uplink.js';
 import { CloudReachability } from './cloud-reachability.js';
@@ -96,203 +97,226 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     [...modbusDevices, ...dltDevices],
   );
 
+  // Everything opened from here on is released, newest first, when a later step fails (a port
+  // in use, a serial port that is not there), so the process exits with the error instead of
+  // staying up with its database open.
+  const opened = new OpenedResources(logger);
   const db = openGatewayDatabase(config.dataDir);
-  const outbox = new Outbox(db);
-  const retried = outbox.retryRejected();
-  if (retried > 0) logger.warn({ alerts: retried }, 'alerts the cloud rejected before are offered again');
-  const runs = new GatewayRuns(db);
-  const { offline, stepMs } = runs.begin(clock.now());
-  const states = new RuleStateStore(db, logger.child({ component: 'rules' }));
-  const engine = new RuleEngine({
-    gatewayId: config.gatewayId,
-    book: buildRuleBook(config.rules, config.households, config.tagOverrides),
-    devices: [...[...devices.values()].map((d) => d.context), ...modbusDevices.map((d) => d.context), ...dltDevices.map((d) => d.context), ...wristbands.values()],
-    clock,
-    timeZone: config.timeZone,
-    db,
-    outbox,
-    states,
-    offline,
-    checkClock: () => watch.check(),
-    logger: logger.child({ component: 'rules' }),
-  });
-  const watch = new ClockWatch({
-    clock,
-    // Two readings of an accelerated clock are two instants: 1 ms apart is an hour at 3600x, not a step.
-    toleranceMs: 2_000 * speedOf(clock),
-    logger: logger.child({ component: 'clock' }),
-    onStep: (deltaMs) => {
-      engine.shiftTime(deltaMs);
-      runs.shift(deltaMs);
-    },
-    onSuspend: (from, to) => {
-      engine.addOffline(from, to);
-      runs.recordGap(from, to);
-    },
-  });
-  engine.start();
-
-  // Every reading goes to the rules (which commit any alert before returning) and, for the
-  // cloud's telemetry, to the readings lane (group-committed; drivers acknowledge after it).
-  const lane = new ReadingsLane(db, { quotaBytes: config.cloud.readingsQuota, logger: logger.child({ component: 'readings' }) });
-  const sink: ReadingSink = config.cloud.sendReadings
-    ? {
-        process: (reading, device) => {
-          engine.process(reading, device);
-          // A frame that only says something happened (an SOS key) has no values for telemetry.
-          for (const _ in reading.metrics) {
-            lane.add(reading, device);
-            break;
-          }
-        },
-        durable: () => lane.durable(),
-      }
-    : engine;
-  if (stepMs !== 0) {
-    logger.warn({ stepMs }, 'the clock is earlier than when this gateway last ran; stored times are moved by the difference');
-    engine.shiftTime(stepMs);
-  }
-  watch.start();
-
-  // Last seen and unreadable frames, per device that reports by itself.
-  const activity = new DeviceActivity(clock);
-  for (const d of devices.values()) activity.register(d.context, 'mqtt');
-  for (const w of wristbands.values()) activity.register(w, 'watch');
-  const ingest = new MqttIngest(devices, sink, activity, clock, logger.child({ component: 'mqtt' }));
-  const byId = new Map([...devices.values()].map((d) => [d.context.deviceId, d]));
-  const acl = new MqttAcl(
-    {
-      devices: config.devices.flatMap((d) =>
-        d.mqttPasswordSha256 ? [{ device: byId.get(d.id)!, username: d.mqttUsername ?? d.id, passwordSha256: d.mqttPasswordSha256 }] : [],
-      ),
-      bridges: config.mqtt.bridges,
-      allowAnonymous: config.mqtt.allowAnonymous,
-    },
-    devices,
-  );
-  if (config.mqtt.allowAnonymous) logger.warn('MQTT clients without credentials may publish device topics: use this on a closed network only');
-  const broker = await startMqttBroker({
-    host: config.mqtt.host,
-    port: config.mqtt.port,
-    maxPayloadBytes: config.mqtt.maxPayloadBytes,
-    acl,
-    ratePerClient: config.mqtt.ratePerClient,
-    ratePerClientBurst: config.mqtt.ratePerClientBurst,
-    isUrgent: (topic) => (devices.get(topic)?.profile.events.length ?? 0) > 0,
-    logger: logger.child({ component: 'mqtt' }),
-    onFrame: (topic, payload, clientId) => ingest.handle(topic, payload, clientId),
-    onVerdict: (verdict) => ingest.count(verdict),
-  });
-
-  const upstreamConfig = config.mqtt.upstream;
-  const upstream =
-    upstreamConfig &&
-    connectUpstream({
-      url: upstreamConfig.url,
-      clientId: upstreamConfig.clientId ?? `gridwatch-${config.gatewayId}`,
-      username: upstreamConfig.username,
-      password: upstreamConfig.password ?? process.env.GRIDWATCH_UPSTREAM_PASSWORD,
-      topics: [...devices.keys()],
-      onFrame: (topic, payload) => ingest.handle(topic, payload, 'upstream'),
-      logger: logger.child({ component: 'mqtt-upstream' }),
+  opened.add('database', () => db.close());
+  opened.add('Modbus and DL/T 645 lines', () => Promise.all([...modbusLines.map((l) => l.bus.close()), ...dltLines.map((l) => l.line.close())]));
+  try {
+    const outbox = new Outbox(db);
+    const retried = outbox.retryRejected();
+    if (retried > 0) logger.warn({ alerts: retried }, 'alerts the cloud rejected before are offered again');
+    const runs = new GatewayRuns(db);
+    const { offline, stepMs } = runs.begin(clock.now());
+    const states = new RuleStateStore(db, logger.child({ component: 'rules' }));
+    const engine = new RuleEngine({
+      gatewayId: config.gatewayId,
+      book: buildRuleBook(config.rules, config.households, config.tagOverrides),
+      devices: [...[...devices.values()].map((d) => d.context), ...modbusDevices.map((d) => d.context), ...dltDevices.map((d) => d.context), ...wristbands.values()],
+      clock,
+      timeZone: config.timeZone,
+      db,
+      outbox,
+      states,
+      offline,
+      checkClock: () => watch.check(),
+      logger: logger.child({ component: 'rules' }),
     });
+    const watch = new ClockWatch({
+      clock,
+      // Two readings of an accelerated clock are two instants: 1 ms apart is an hour at 3600x, not a step.
+      toleranceMs: 2_000 * speedOf(clock),
+      logger: logger.child({ component: 'clock' }),
+      onStep: (deltaMs) => {
+        engine.shiftTime(deltaMs);
+        runs.shift(deltaMs);
+      },
+      onSuspend: (from, to) => {
+        engine.addOffline(from, to);
+        runs.recordGap(from, to);
+      },
+    });
+    engine.start();
+    opened.add('rule engine', () => engine.stop());
 
-  // One request queue for both lanes: alerts take the first free connection.
-  const requests = new PQueue({ concurrency: 2 });
-  const reachability = new CloudReachability({ clock, logger: logger.child({ component: 'uplink' }), unreachableAfterMs: config.cloud.unreachableAfter });
-  reachability.describeWith(() => ({ alertsPending: outbox.counts().pending, readingsQueued: lane.counts().queued }));
-  const uplink = new Uplink({
-    requests,
-    reachability,
-    outbox,
-    cloudUrl: config.cloud.url,
-    token,
-    clock,
-    logger: logger.child({ component: 'uplink' }),
-    batchSize: config.cloud.batchSize,
-    retryInitialMs: config.cloud.retryInitial,
-    retryMaxMs: config.cloud.retryMax,
-    requestTimeoutMs: config.cloud.requestTimeout,
-  });
-  uplink.start();
-  const readingsUplink = config.cloud.sendReadings
-    ? new ReadingsUplink({
-        lane,
-        requests,
-        reachability,
-        cloudUrl: config.cloud.url,
-        token,
-        clock,
-        logger: logger.child({ component: 'uplink' }),
-        batchSize: config.cloud.readingsBatchSize,
-        lingerMs: config.cloud.readingsLinger,
-        retryInitialMs: config.cloud.retryInitial,
-        retryMaxMs: config.cloud.retryMax,
-        requestTimeoutMs: config.cloud.requestTimeout,
-      })
-    : null;
-  readingsUplink?.start();
-
-  if (config.watch && !config.rules.some((r) => r.kind === 'event' && r.event === 'unreadable_alarm')) {
-    logger.warn('no event rule for "unreadable_alarm": an alarm a 4G band sends that cannot be read raises nothing (the catalogue\'s unreadable-alarm rule does)');
-  }
-  const watchServer =
-    config.watch &&
-    new WatchServer({ host: config.watch.host, port: config.watch.port, devices: wristbands, engine: sink, activity, clock, logger: logger.child({ component: 'watch' }) });
-  await watchServer?.start();
-
-  const pollers: DevicePoller[] = [
-    ...modbusLines.flatMap(({ bus, devices: onBus }) => onBus.map((device) => new ModbusPoller(device, bus, sink, clock, logger.child({ component: 'modbus' })))),
-    ...dltLines.flatMap(({ line, devices: onLine }) => onLine.map((device) => new Dlt645Poller(device, line, sink, clock, logger.child({ component: 'dlt645' })))),
-  ];
-  for (const poller of pollers) poller.start();
-
-  // Housekeeping in wall time (not the injected clock): how much state a crash may lose.
-  const flush = () => {
-    try {
-      // A step not yet seen would put alive_at on a time line the runs table is then shifted off.
-      watch.check();
-      states.flush(clock.now());
-      runs.alive(clock.now());
-    } catch (err) {
-      // Dirty state stays in memory and goes with the next flush; alerts are committed on their own.
-      logger.error({ err, dataDir: config.dataDir }, 'cannot write rule state; check the disk of the data directory');
+    // Every reading goes to the rules (which commit any alert before returning) and, for the
+    // cloud's telemetry, to the readings lane (group-committed; drivers acknowledge after it).
+    const lane = new ReadingsLane(db, { quotaBytes: config.cloud.readingsQuota, logger: logger.child({ component: 'readings' }) });
+    opened.add('readings lane', () => lane.close());
+    const sink: ReadingSink = config.cloud.sendReadings
+      ? {
+          process: (reading, device) => {
+            engine.process(reading, device);
+            // A frame that only says something happened (an SOS key) has no values for telemetry.
+            for (const _ in reading.metrics) {
+              lane.add(reading, device);
+              break;
+            }
+          },
+          durable: () => lane.durable(),
+        }
+      : engine;
+    if (stepMs !== 0) {
+      logger.warn({ stepMs }, 'the clock is earlier than when this gateway last ran; stored times are moved by the difference');
+      engine.shiftTime(stepMs);
     }
-  };
-  const flushTimer = setInterval(flush, deps.stateFlushMs ?? 1_000);
-  flushTimer.unref();
+    watch.start();
+    opened.add('clock watch', () => watch.stop());
 
-  logger.info(
-    { gatewayId: config.gatewayId, devices: devices.size + modbusDevices.length + dltDevices.length, rules: config.rules.map((r) => r.id), households: config.households.length, mqttPort: broker.port, pending: outbox.counts().pending },
-    'gateway started',
-  );
+    // Last seen and unreadable frames, per device that reports by itself.
+    const activity = new DeviceActivity(clock);
+    for (const d of devices.values()) activity.register(d.context, 'mqtt');
+    for (const w of wristbands.values()) activity.register(w, 'watch');
+    const ingest = new MqttIngest(devices, sink, activity, clock, logger.child({ component: 'mqtt' }));
+    const byId = new Map([...devices.values()].map((d) => [d.context.deviceId, d]));
+    const acl = new MqttAcl(
+      {
+        devices: config.devices.flatMap((d) =>
+          d.mqttPasswordSha256 ? [{ device: byId.get(d.id)!, username: d.mqttUsername ?? d.id, passwordSha256: d.mqttPasswordSha256 }] : [],
+        ),
+        bridges: config.mqtt.bridges,
+        allowAnonymous: config.mqtt.allowAnonymous,
+      },
+      devices,
+    );
+    if (config.mqtt.allowAnonymous) logger.warn('MQTT clients without credentials may publish device topics: use this on a closed network only');
+    const broker = await startMqttBroker({
+      host: config.mqtt.host,
+      port: config.mqtt.port,
+      maxPayloadBytes: config.mqtt.maxPayloadBytes,
+      acl,
+      ratePerClient: config.mqtt.ratePerClient,
+      ratePerClientBurst: config.mqtt.ratePerClientBurst,
+      isUrgent: (topic) => (devices.get(topic)?.profile.events.length ?? 0) > 0,
+      logger: logger.child({ component: 'mqtt' }),
+      onFrame: (topic, payload, clientId) => ingest.handle(topic, payload, clientId),
+      onVerdict: (verdict) => ingest.count(verdict),
+    });
+    opened.add('MQTT broker', () => broker.close());
 
-  return {
-    mqttPort: broker.port,
-    outbox,
-    uplink,
-    readings: lane,
-    readingsUplink,
-    replaceRules: (next) => engine.replaceRules(buildRuleBook(next.rules, next.households, next.tagOverrides)),
-    status: () => ({ gatewayId: config.gatewayId, mqtt: { ...ingest.counters }, upstream: upstream ? { connected: upstream.connected() } : null, polled: pollers.map((p) => p.health()), pushed: activity.snapshot(),
-      watch: watchServer ? { ...watchServer.counters, port: watchServer.port } : null, outbox: outbox.counts(), uplink: uplink.status(),
-      readings: { ...lane.counts(), uplink: readingsUplink?.status() ?? null }, cloudUnreachableSince: reachability.unreachableSince }),
-    async close() {
-      clearInterval(flushTimer);
-      await broker.close();
-      await upstream?.close();
-      await watchServer?.stop();
-      await Promise.all(pollers.map((p) => p.stop()));
-      await Promise.all([...modbusLines.map((l) => l.bus.close()), ...dltLines.map((l) => l.line.close())]);
-      watch.stop();
-      engine.stop();
-      flush();
-      await uplink.stop();
-      await readingsUplink?.stop();
-      reachability.stop();
-      lane.close();
-      db.close();
-      logger.info({ gatewayId: config.gatewayId }, 'gateway stopped');
-    },
-  };
+    const upstreamConfig = config.mqtt.upstream;
+    const upstream =
+      upstreamConfig &&
+      connectUpstream({
+        url: upstreamConfig.url,
+        clientId: upstreamConfig.clientId ?? `gridwatch-${config.gatewayId}`,
+        username: upstreamConfig.username,
+        password: upstreamConfig.password ?? process.env.GRIDWATCH_UPSTREAM_PASSWORD,
+        topics: [...devices.keys()],
+        onFrame: (topic, payload) => ingest.handle(topic, payload, 'upstream'),
+        logger: logger.child({ component: 'mqtt-upstream' }),
+      });
+    if (upstream) opened.add('upstream MQTT connection', () => upstream.close());
+
+    // One request queue for both lanes: alerts take the first free connection.
+    const requests = new PQueue({ concurrency: 2 });
+    const reachability = new CloudReachability({ clock, logger: logger.child({ component: 'uplink' }), unreachableAfterMs: config.cloud.unreachableAfter });
+    reachability.describeWith(() => ({ alertsPending: outbox.counts().pending, readingsQueued: lane.counts().queued }));
+    opened.add('cloud reachability', () => reachability.stop());
+    const uplink = new Uplink({
+      requests,
+      reachability,
+      outbox,
+      cloudUrl: config.cloud.url,
+      token,
+      clock,
+      logger: logger.child({ component: 'uplink' }),
+      batchSize: config.cloud.batchSize,
+      retryInitialMs: config.cloud.retryInitial,
+      retryMaxMs: config.cloud.retryMax,
+      requestTimeoutMs: config.cloud.requestTimeout,
+    });
+    uplink.start();
+    opened.add('uplink', () => uplink.stop());
+    const readingsUplink = config.cloud.sendReadings
+      ? new ReadingsUplink({
+          lane,
+          requests,
+          reachability,
+          cloudUrl: config.cloud.url,
+          token,
+          clock,
+          logger: logger.child({ component: 'uplink' }),
+          batchSize: config.cloud.readingsBatchSize,
+          lingerMs: config.cloud.readingsLinger,
+          retryInitialMs: config.cloud.retryInitial,
+          retryMaxMs: config.cloud.retryMax,
+          requestTimeoutMs: config.cloud.requestTimeout,
+        })
+      : null;
+    readingsUplink?.start();
+    if (readingsUplink) opened.add('readings uplink', () => readingsUplink.stop());
+
+    if (config.watch && !config.rules.some((r) => r.kind === 'event' && r.event === 'unreadable_alarm')) {
+      logger.warn('no event rule for "unreadable_alarm": an alarm a 4G band sends that cannot be read raises nothing (the catalogue\'s unreadable-alarm rule does)');
+    }
+    const watchServer =
+      config.watch &&
+      new WatchServer({ host: config.watch.host, port: config.watch.port, devices: wristbands, engine: sink, activity, clock, logger: logger.child({ component: 'watch' }) });
+    if (watchServer) opened.add('watch listener', () => watchServer.stop());
+    await watchServer?.start();
+
+    const pollers: DevicePoller[] = [
+      ...modbusLines.flatMap(({ bus, devices: onBus }) => onBus.map((device) => new ModbusPoller(device, bus, sink, clock, logger.child({ component: 'modbus' })))),
+      ...dltLines.flatMap(({ line, devices: onLine }) => onLine.map((device) => new Dlt645Poller(device, line, sink, clock, logger.child({ component: 'dlt645' })))),
+    ];
+    for (const poller of pollers) poller.start();
+    opened.add('pollers', () => Promise.all(pollers.map((p) => p.stop())));
+
+    // Housekeeping in wall time (not the injected clock): how much state a crash may lose.
+    const flush = () => {
+      try {
+        // A step not yet seen would put alive_at on a time line the runs table is then shifted off.
+        watch.check();
+        states.flush(clock.now());
+        runs.alive(clock.now());
+      } catch (err) {
+        // Dirty state stays in memory and goes with the next flush; alerts are committed on their own.
+        logger.error({ err, dataDir: config.dataDir }, 'cannot write rule state; check the disk of the data directory');
+      }
+    };
+    const flushTimer = setInterval(flush, deps.stateFlushMs ?? 1_000);
+    flushTimer.unref();
+    opened.add('state flush timer', () => clearInterval(flushTimer));
+
+    logger.info(
+      { gatewayId: config.gatewayId, devices: devices.size + modbusDevices.length + dltDevices.length, rules: config.rules.map((r) => r.id), households: config.households.length, mqttPort: broker.port, pending: outbox.counts().pending },
+      'gateway started',
+    );
+
+    return {
+      mqttPort: broker.port,
+      outbox,
+      uplink,
+      readings: lane,
+      readingsUplink,
+      replaceRules: (next) => engine.replaceRules(buildRuleBook(next.rules, next.households, next.tagOverrides)),
+      status: () => ({ gatewayId: config.gatewayId, mqtt: { ...ingest.counters }, upstream: upstream ? { connected: upstream.connected() } : null, polled: pollers.map((p) => p.health()), pushed: activity.snapshot(),
+        watch: watchServer ? { ...watchServer.counters, port: watchServer.port } : null, outbox: outbox.counts(), uplink: uplink.status(),
+        readings: { ...lane.counts(), uplink: readingsUplink?.status() ?? null }, cloudUnreachableSince: reachability.unreachableSince }),
+      async close() {
+        clearInterval(flushTimer);
+        await broker.close();
+        await upstream?.close();
+        await watchServer?.stop();
+        await Promise.all(pollers.map((p) => p.stop()));
+        await Promise.all([...modbusLines.map((l) => l.bus.close()), ...dltLines.map((l) => l.line.close())]);
+        watch.stop();
+        engine.stop();
+        flush();
+        await uplink.stop();
+        await readingsUplink?.stop();
+        reachability.stop();
+        lane.close();
+        db.close();
+        logger.info({ gatewayId: config.gatewayId }, 'gateway stopped');
+      },
+    };
+  } catch (err) {
+    logger.info({ gatewayId: config.gatewayId }, 'gateway did not start; closing what it opened');
+    await opened.releaseAll();
+    throw err;
+  }
 }
