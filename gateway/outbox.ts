@@ -60,12 +60,14 @@ export class Outbox {
   }
 
   /**
-   * The entries to send next, not set aside: those of devices with a P1 alert waiting first,
-   * then the rest, each in the order they were queued.
+   * The entries to send next, not set aside nor in `skip`: those of devices with a P1 alert
+   * waiting first, then the rest, each in the order they were queued.
    */
-  peek(limit: number): OutboxEntry[] {
-    const rows = this.#peek.all(limit) as Array<{ seq: number; body: string; attempts: number }>;
-    return rows.map((r) => ({ seq: r.seq, alert: JSON.parse(r.body) as Alert, attempts: r.attempts }));
+  peek(limit: number, skip: ReadonlySet<string> = new Set()): OutboxEntry[] {
+    // `skip` (alerts held back for now) is small: read past it rather than build SQL for it.
+    const rows = this.#peek.all(limit + skip.size) as Array<{ seq: number; body: string; attempts: number }>;
+    const entries = rows.map((r) => ({ seq: r.seq, alert: JSON.parse(r.body) as Alert, attempts: r.attempts }));
+    return entries.filter((e) => !skip.has(e.alert.id)).slice(0, limit);
   }
 
   /** The cloud committed these: they may go. */

@@ -10,6 +10,11 @@ export interface UplinkOptions extends CloudSenderOptions {
   batchSize?: number;
   /** How often alerts the cloud refused as invalid are offered again. @default 3600000 */
   rejectedRetryMs?: number;
+  /**
+   * An alert the cloud keeps failing on (a 500, while it takes the alerts around it) is set
+   * aside after this many such answers, so that it holds back nothing. @default 5
+   */
+  refusalsBeforeSetAside?: number;
 }
 
 export interface UplinkStatus extends CloudSenderStatus {
@@ -35,6 +40,13 @@ class RefusedAlertsError extends Error {
   }
 }
 
+/**
+ * The cloud failed on the batch with its own error body (a 500 internal_error, or a 4xx that
+ * names no alert): maybe one alert in it poisons the request. Halves go on their own, down to
+ * the alert.
+ */
+class CloudRefusedError extends Error {}
+
 /** The batch is over the cloud's size limit: smaller batches will go. */
 class TooLargeError extends Error {}
 
@@ -54,6 +66,12 @@ export class Uplink extends CloudSender {
   #batch: OutboxEntry[] = [];
   #delivered = 0;
   #lastSetAside: UplinkStatus['lastSetAside'] = null;
+  readonly #refusalsBeforeSetAside: number;
+  /** Per alert id, how often the cloud failed on it alone while taking others (since start). */
+  readonly #refusals = new Map<string, number>();
+  /** Alerts the cloud failed on alone in this drain: skipped until the next one. */
+  #held: OutboxEntry[] = [];
+  #committedThisDrain = 0;
 
   constructor(options: UplinkOptions) {
     // Alerts go before readings when both lanes wait for a connection.
@@ -61,6 +79,7 @@ export class Uplink extends CloudSender {
     this.#outbox = options.outbox;
     this.#batchSize = options.batchSize ?? 100;
     this.#rejectedRetryMs = options.rejectedRetryMs ?? 3_600_000;
+    this.#refusalsBeforeSetAside = options.refusalsBeforeSetAside ?? 5;
   }
 
   override start(): void {
@@ -87,12 +106,42 @@ export class Uplink extends CloudSender {
   }
 
   protected async sendAll(): Promise<void> {
+    this.#held = [];
+    this.#committedThisDrain = 0;
     while (this.running) {
-      this.#batch = this.#outbox.peek(this.#batchSize);
-      if (this.#batch.length === 0) return;
+      this.#batch = this.#outbox.peek(this.#batchSize, new Set(this.#held.map((e) => e.alert.id)));
+      if (this.#batch.length === 0) break;
+      const [committed, held] = [this.#committedThisDrain, this.#held.length];
       await this.#deliver(this.#batch);
-      this.succeeded();
+      // The cloud answered; but an alert it fails on, alone, must not reset the backoff.
+      if (this.#committedThisDrain > committed || this.#held.length === held) this.succeeded();
     }
+    if (this.#held.length > 0 && this.running) this.#judgeHeld();
+  }
+
+  /**
+   * Alerts the cloud failed on, each alone, in this drain. While it took others, the alert is
+   * the problem: counted, and set aside at the limit. When it took nothing, the cloud is (the
+   * alerts stay). Those left are tried again after a backoff.
+   */
+  #judgeHeld(): void {
+    const held = this.#held;
+    this.#held = [];
+    const left: OutboxEntry[] = [];
+    for (const entry of held) {
+      const refusals = (this.#refusals.get(entry.alert.id) ?? 0) + (this.#committedThisDrain > 0 ? 1 : 0);
+      if (refusals >= this.#refusalsBeforeSetAside) {
+        this.#refusals.delete(entry.alert.id);
+        this.#setAside(entry, 'refused', `the cloud failed on this alert ${refusals} times while taking the others`);
+      } else {
+        this.#refusals.set(entry.alert.id, refusals);
+        left.push(entry);
+      }
+    }
+    if (left.length === 0) return;
+    this.#batch = left;
+    const ids = left.map((e) => e.alert.id).join(', ');
+    throw new Error(`the cloud failed on ${left.length} alert(s) on their own (${ids}); the others went`);
   }
 
   protected failed(message: string, failures: number, delayMs: number): void {
@@ -114,6 +163,17 @@ export class Uplink extends CloudSender {
     try {
       await this.#send(batch);
     } catch (err) {
+      if (err instanceof CloudRefusedError) {
+        if (batch.length === 1) {
+          this.#held.push(batch[0]!);
+          return;
+        }
+        // Halves on their own: the good ones go, the poisoned one is found in log2(n) requests.
+        const half = Math.ceil(batch.length / 2);
+        await this.#deliver(batch.slice(0, half));
+        if (this.running) await this.#deliver(batch.slice(half));
+        return;
+      }
       if (err instanceof TooLargeError && batch.length > 1) {
         const half = Math.ceil(batch.length / 2);
         await this.#deliver(batch.slice(0, half));
@@ -143,8 +203,12 @@ export class Uplink extends CloudSender {
       if (verdict) throw new RefusedAlertsError(verdict.indexes, verdict.code, `${response.status} ${text.slice(0, 500)}`);
       // Not the cloud's verdict on named alerts (a proxy's page, an unknown shape, a token for
       // another gateway): try again later.
-      if (response.status === 400) throw new Error(`cloud answered 400 without naming an alert: ${text.slice(0, 300)}`);
+      if (response.status === 400) {
+        if (isCloudErrorBody(text)) throw new CloudRefusedError(`cloud answered 400 without naming an alert: ${text.slice(0, 300)}`);
+        throw new Error(`cloud answered 400 without naming an alert: ${text.slice(0, 300)}`);
+      }
     }
+    if (response.status === 500 && isCloudErrorBody(text)) throw new CloudRefusedError(`cloud answered 500: ${text.slice(0, 300)}`);
     if (response.status < 200 || response.status > 299) {
       const hint =
         response.status === 401 || response.status === 403
@@ -166,6 +230,8 @@ export class Uplink extends CloudSender {
     const acked = batch.map((e) => e.alert.id).filter((id) => committed.has(id));
     this.#outbox.acknowledge(acked);
     this.#delivered += acked.length;
+    this.#committedThisDrain += acked.length;
+    for (const id of acked) this.#refusals.delete(id);
     this.options.logger.debug({ sent: batch.length, acknowledged: acked.length }, 'alerts delivered');
     if (acked.length < batch.length) throw new Error(`cloud confirmed ${acked.length} of ${batch.length} alerts`);
   }
@@ -177,7 +243,9 @@ export class Uplink extends CloudSender {
     const what =
       code === 'alert_id_conflict'
         ? `NOT DELIVERED: the cloud already holds another alert of this gateway under this id (did this gateway's database start again?); ${every}, and will be refused until a person looks`
-        : `NOT DELIVERED: the cloud refused this alert (${code}); ${every}`;
+        : code === 'refused'
+          ? `NOT DELIVERED: the cloud keeps failing on this alert while it takes the others, so it no longer holds them back; ${every}`
+          : `NOT DELIVERED: the cloud refused this alert (${code}); ${every}`;
     this.options.logger.error({ alert: entry.alert.id, device: entry.alert.deviceId, grade: entry.alert.grade, code, reason }, what);
   }
 
@@ -193,6 +261,15 @@ export class Uplink extends CloudSender {
       this.#scheduleRejectedRetry();
       this.kick();
     }, this.#rejectedRetryMs);
+  }
+}
+
+/** Whether an answer is the cloud's own error body (not a proxy's page). */
+function isCloudErrorBody(text: string): boolean {
+  try {
+    return errorBodySchema.safeParse(JSON.parse(text)).success;
+  } catch {
+    return false;
   }
 }
 

@@ -2,14 +2,21 @@ import { z } from 'zod';
 import { idSchema } from '../../lib/ids.js';
 import { metricSchema } from '../../firmware-profiles/metrics.js';
 import { alertSchema } from '../../gateway/rules/alert.js';
+import { lineSchema } from './clean-text.js';
 
 /** Most alerts one request may carry; the uplink sends at most this many per batch. */
 export const MAX_ALERTS_PER_REQUEST = 500;
 
+/**
+ * An alert as the cloud takes it: the gateway's alert schema, with its summary cleaned of what a
+ * store cannot hold (clean-text.ts), identically for SQLite and PostgreSQL.
+ */
+export const wireAlertSchema = alertSchema.extend({ summary: lineSchema(1, 500) });
+
 /** Body of POST /v1/ingest/alerts. */
 export const ingestAlertsRequestSchema = z
   .object({
-    alerts: z.array(alertSchema).min(1).max(MAX_ALERTS_PER_REQUEST),
+    alerts: z.array(wireAlertSchema).min(1).max(MAX_ALERTS_PER_REQUEST),
   })
   .strict();
 export type IngestAlertsRequest = z.infer<typeof ingestAlertsRequestSchema>;

@@ -114,6 +114,38 @@ describe('uplink failures', () => {
     expect(b.uplink.status().lastError).toMatch(/403 \(check cloud.token/);
   });
 
+  test('an alert the cloud keeps failing on (500) holds back no other, and is set aside after 5 refusals (issue 12)', async () => {
+    // The cloud fails on any request that carries wm-2's alert (a NUL PostgreSQL refused, say).
+    const poisoned: Responder = (body, res) =>
+      body.alerts.some((a) => a.deviceId === 'wm-2') ? json(500, { error: 'internal_error', message: 'internal error; the server log has request 7' })(body, res) : ok(body, res);
+    const { outbox, clock, uplink, cloud, db } = await setup([poisoned]);
+    expect(outbox.counts()).toEqual({ pending: 1, rejected: 0 });
+    expect(cloud.requests.map((r) => r.alerts.map((a) => a.deviceId))).toEqual([['wm-1', 'wm-2', 'wm-3'], ['wm-1', 'wm-2'], ['wm-1'], ['wm-2'], ['wm-3']]);
+
+    // An SOS raised later goes at once, however often wm-2 is tried.
+    for (let n = 0; n < 4; n++) {
+      outbox.enqueue([{ ...alert(10 + n), rule: 'sos', grade: 'P1' }], T0);
+      outbox.notify();
+      await clock.advance(60_000);
+      await uplink.idle();
+      expect(db.prepare('SELECT COUNT(*) AS n FROM outbox WHERE device_id = ?').get(`wm-${10 + n}`)).toEqual({ n: 0 });
+    }
+    expect(outbox.counts()).toEqual({ pending: 1, rejected: 1 });
+    expect(uplink.status()).toMatchObject({ setAside: 1, lastSetAside: { alertId: alert(2).id, reason: expect.stringContaining('5 times') } });
+    expect(uplink.status().delivered).toBe(6);
+  });
+
+  test('a cloud failing on every alert (500) sets none aside: the cloud, not an alert, is at fault (issue 12)', async () => {
+    const broken = json(500, { error: 'internal_error', message: 'internal error' });
+    const { outbox, clock, uplink } = await setup([broken]);
+    for (let n = 0; n < 8; n++) {
+      await clock.advance(120_000);
+      await uplink.idle();
+    }
+    expect(outbox.counts()).toEqual({ pending: 3, rejected: 0 });
+    expect(uplink.status().consecutiveFailures).toBeGreaterThan(5);
+  });
+
   test('a batch over the size limit is halved until it goes', async () => {
     const limit: Responder = (body, res) => (body.alerts.length > 1 ? json(413, { error: 'body_too_large', message: 'x' })(body, res) : ok(body, res));
     const { outbox, cloud } = await setup([limit]);

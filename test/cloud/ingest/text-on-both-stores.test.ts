@@ -1,0 +1,44 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { ingestAlertsResponseSchema } from '../../../cloud/ingest/wire.js';
+import { createTestSchema, type TestSchema } from '../../support/pg-schema.js';
+import { requireService } from '../../support/services.js';
+import { makeAlert } from '../fixtures.js';
+import { startTestCloud, type TestCloud } from '../start-test-cloud.js';
+
+const databaseUrl = requireService('DATABASE_URL');
+
+/** The URL with search_path set to `schema`: what a cloud.yaml databaseUrl may carry. */
+function inSchema(url: string, schema: string): string {
+  const u = new URL(url);
+  u.searchParams.set('options', `-c search_path=${schema}`);
+  return u.toString();
+}
+
+const engines = [{ name: 'SQLite' }, ...(databaseUrl === undefined ? [] : [{ name: 'PostgreSQL' }])];
+
+describe.each(engines)('text an alert carries, on $name (issue 12)', ({ name }) => {
+  let t: TestCloud;
+  let schema: TestSchema | undefined;
+  beforeAll(async () => {
+    if (name === 'PostgreSQL') schema = await createTestSchema(databaseUrl!);
+    t = await startTestCloud(schema ? { databaseUrl: inSchema(databaseUrl!, schema.name) } : {});
+  });
+  afterAll(async () => {
+    await t?.close();
+    await schema?.drop();
+  });
+
+  test('a NUL, a line break or a lone surrogate in a summary is cleaned, never a 500; the SOS behind it is committed', async () => {
+    const poisoned = makeAlert({ householdId: 'hh-nul', summary: 'SOS\u0000 pressed\nagain \ud800' });
+    const sos = makeAlert({ householdId: 'hh-next', rule: 'sos', grade: 'P1', summary: 'SOS pressed' });
+    const res = await t.postAlerts({ alerts: [poisoned, sos] }, t.tokens.gw1);
+    expect(res.status).toBe(200);
+    const body = ingestAlertsResponseSchema.parse(await res.json());
+    expect(body.results.map((r) => r.status)).toEqual(['created', 'created']);
+    expect(await t.cloud.store.listTickets({ householdId: 'hh-nul' })).toMatchObject([{ summary: 'SOS\ufffd pressed again \ufffd' }]);
+    expect(await t.cloud.store.listTickets({ householdId: 'hh-next' })).toMatchObject([{ rule: 'sos' }]);
+    // Cleaned the same way each time: a resend is a duplicate, not a conflict.
+    const again = await t.postAlerts({ alerts: [poisoned] }, t.tokens.gw1);
+    expect(ingestAlertsResponseSchema.parse(await again.json()).results[0]!.status).toBe('duplicate');
+  });
+});
