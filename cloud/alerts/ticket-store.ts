@@ -14,6 +14,7 @@ export type IngestAlertResult = IngestAlertsResponse['results'][number];
 export interface TicketFilter {
   state?: TicketState | undefined;
   householdId?: string | undefined;
+  gatewayId?: string | undefined;
   rule?: string | undefined;
   /** @default 100, at most 500 */
   limit?: number | undefined;
@@ -51,6 +52,7 @@ export function createTicketStore(db: Kysely<Database>, clock: Clock): TicketSto
       let query = db.selectFrom('tickets').selectAll();
       if (filter.state !== undefined) query = query.where('state', '=', filter.state);
       if (filter.householdId !== undefined) query = query.where('household_id', '=', filter.householdId);
+      if (filter.gatewayId !== undefined) query = query.where('gateway_id', '=', filter.gatewayId);
       if (filter.rule !== undefined) query = query.where('rule', '=', filter.rule);
       const rows = await query.orderBy('opened_at_ms').orderBy('id').limit(limit).execute();
       return rows.map(rowToTicket);
@@ -162,12 +164,14 @@ function byGateway(alerts: readonly Alert[]): Map<string, Alert[]> {
 }
 
 interface Group {
+  gatewayId: string;
   householdId: string;
   rule: string;
   alerts: Alert[];
 }
 
-const groupKey = (householdId: string, rule: string) => `${householdId}\u0000${rule}`;
+/** A ticket belongs to the gateway that raised it: no gateway appends to another's ticket. */
+const groupKey = (gatewayId: string, householdId: string, rule: string) => `${gatewayId}\u0000${householdId}\u0000${rule}`;
 
 /**
  * Links new alerts to tickets: each household + rule's alerts append to its non-closed ticket;
@@ -180,9 +184,9 @@ const groupKey = (householdId: string, rule: string) => `${householdId}\u0000${r
 async function linkToTickets(trx: Transaction<Database>, alerts: readonly Alert[], nowMs: number): Promise<Array<[alert: Alert, ticketId: string]>> {
   const groups = new Map<string, Group>();
   for (const alert of alerts) {
-    const key = groupKey(alert.householdId, alert.rule);
+    const key = groupKey(alert.gatewayId, alert.householdId, alert.rule);
     let g = groups.get(key);
-    if (!g) groups.set(key, (g = { householdId: alert.householdId, rule: alert.rule, alerts: [] }));
+    if (!g) groups.set(key, (g = { gatewayId: alert.gatewayId, householdId: alert.householdId, rule: alert.rule, alerts: [] }));
     g.alerts.push(alert);
   }
   const open = await openTickets(trx, [...groups.values()]);
@@ -198,10 +202,10 @@ async function linkToTickets(trx: Transaction<Database>, alerts: readonly Alert[
     const opened = await trx
       .insertInto('tickets')
       .values(rows)
-      .onConflict((oc) => oc.columns(['household_id', 'rule']).where(sql.raw<boolean>(OPEN_TICKET_PREDICATE)).doNothing())
-      .returning(['id', 'household_id', 'rule'])
+      .onConflict((oc) => oc.columns(['gateway_id', 'household_id', 'rule']).where(sql.raw<boolean>(OPEN_TICKET_PREDICATE)).doNothing())
+      .returning(['id', 'gateway_id', 'household_id', 'rule'])
       .execute();
-    for (const r of opened) open.set(groupKey(r.household_id, r.rule), { id: r.id, openedHere: true });
+    for (const r of opened) open.set(groupKey(r.gateway_id, r.household_id, r.rule), { id: r.id, openedHere: true });
   }
   // Lost a race to another replica: its ticket is open now; append to it.
   const lost = toOpen.filter(([key]) => !open.has(key)).map(([, g]) => g);
@@ -248,11 +252,11 @@ async function openTickets(trx: Transaction<Database>, groups: readonly Group[])
   for (const part of chunks(groups, 200)) {
     const rows = await trx
       .selectFrom('tickets')
-      .select(['id', 'household_id', 'rule'])
+      .select(['id', 'gateway_id', 'household_id', 'rule'])
       .where(sql.raw<boolean>(OPEN_TICKET_PREDICATE))
-      .where((eb) => eb.or(part.map((g) => eb.and([eb('household_id', '=', g.householdId), eb('rule', '=', g.rule)]))))
+      .where((eb) => eb.or(part.map((g) => eb.and([eb('gateway_id', '=', g.gatewayId), eb('household_id', '=', g.householdId), eb('rule', '=', g.rule)]))))
       .execute();
-    for (const r of rows) found.set(groupKey(r.household_id, r.rule), { id: r.id, openedHere: false });
+    for (const r of rows) found.set(groupKey(r.gateway_id, r.household_id, r.rule), { id: r.id, openedHere: false });
   }
   return found;
 }

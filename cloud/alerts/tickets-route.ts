@@ -11,6 +11,7 @@ export const ticketsQuerySchema = z
   .object({
     state: ticketStateSchema.optional(),
     householdId: idSchema.optional(),
+    gatewayId: idSchema.optional(),
     rule: idSchema.optional(),
     limit: z.coerce.number().int().min(1).max(MAX_TICKET_LIMIT).default(DEFAULT_TICKET_LIMIT),
   })
@@ -28,7 +29,7 @@ export interface TicketsRouteOptions {
   verifyReader: (authorization: string | undefined) => AuthResult<string>;
 }
 
-/** GET /v1/tickets?state=&householdId=&rule=&limit= -> { tickets }, ordered by openedAt then id. */
+/** GET /v1/tickets?state=&householdId=&gatewayId=&rule=&limit= -> { tickets }, ordered by openedAt then id. */
 export function ticketsRoute(options: TicketsRouteOptions): (app: FastifyInstance) => void {
   return (app) => {
     app.get(

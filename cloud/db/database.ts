@@ -59,7 +59,7 @@ export interface ReadingStreamsTable {
 }
 
 /**
- * What the console shows without asking the telemetry store: per device, metric and UTC hour
+ * What the console shows without asking the telemetry store: per gateway, device, metric and UTC hour
  * (China has no DST and a whole-hour offset, so these are local hours too), the count, sum,
  * extremes and last value of the readings. Values are double precision (REAL on SQLite).
  */
@@ -68,8 +68,9 @@ export interface ReadingRollupsHourlyTable {
   metric: string;
   /** Start of the hour, epoch ms, UTC. */
   hour_start_ms: number;
-  /** Of the latest reading folded in (a device may be moved). */
+  /** The gateway that sent the readings: part of the key, so no gateway adds to another's rows. */
   gateway_id: string;
+  /** Of the latest reading folded in (a device may be moved). */
   household_id: string;
   sample_count: number;
   value_sum: number;
@@ -88,7 +89,7 @@ export interface Database {
 }
 
 /**
- * The predicate of the partial unique index "one non-closed ticket per household + rule". The
+ * The predicate of the partial unique index "one non-closed ticket per gateway, household and rule". The
  * store's ON CONFLICT target must repeat it word for word, or neither engine can match the index.
  */
 export const OPEN_TICKET_PREDICATE = "state <> 'closed'";

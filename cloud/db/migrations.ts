@@ -127,6 +127,48 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex('alerts_ticket_id').on('alerts').column('ticket_id').execute();
     },
   },
+  // A gateway token wrote anywhere: an alert for another gateway's household appended to that
+  // gateway's ticket, and a reading for a device named like another gateway's merged into its
+  // hourly rollup. Every ticket and rollup is bound to the gateway that sent it from here on
+  // (the old keys were narrower, so existing rows stay unique; rollups are copied, as SQLite
+  // cannot change a primary key in place).
+  '0005-tickets-and-rollups-keyed-by-gateway': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.dropIndex('tickets_one_open_per_household_rule').execute();
+      await db.schema
+        .createIndex('tickets_one_open_per_gateway_household_rule')
+        .on('tickets')
+        .columns(['gateway_id', 'household_id', 'rule'])
+        .unique()
+        .where(sql.raw<boolean>(OPEN_TICKET_PREDICATE))
+        .execute();
+
+      await db.schema
+        .createTable('rollups_by_gateway')
+        .addColumn('gateway_id', 'text', (c) => c.notNull())
+        .addColumn('device_id', 'text', (c) => c.notNull())
+        .addColumn('metric', 'text', (c) => c.notNull())
+        .addColumn('hour_start_ms', 'bigint', (c) => c.notNull())
+        .addColumn('household_id', 'text', (c) => c.notNull())
+        .addColumn('sample_count', 'bigint', (c) => c.notNull())
+        .addColumn('value_sum', 'double precision', (c) => c.notNull())
+        .addColumn('value_min', 'double precision', (c) => c.notNull())
+        .addColumn('value_max', 'double precision', (c) => c.notNull())
+        .addColumn('last_value', 'double precision', (c) => c.notNull())
+        .addColumn('last_at_ms', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('rollups_by_gateway_pk', ['gateway_id', 'device_id', 'metric', 'hour_start_ms'])
+        .execute();
+      const columns = 'gateway_id, device_id, metric, hour_start_ms, household_id, sample_count, value_sum, value_min, value_max, last_value, last_at_ms';
+      await sql`insert into rollups_by_gateway (${sql.raw(columns)}) select ${sql.raw(columns)} from reading_rollups_hourly`.execute(db);
+      await db.schema.dropTable('reading_rollups_hourly').execute();
+      await db.schema.alterTable('rollups_by_gateway').renameTo('reading_rollups_hourly').execute();
+      await db.schema
+        .createIndex('reading_rollups_hourly_household')
+        .on('reading_rollups_hourly')
+        .columns(['household_id', 'hour_start_ms'])
+        .execute();
+    },
+  },
 };
 
 /**

@@ -9,7 +9,7 @@ export function hourStart(atMs: number): number {
 }
 
 /**
- * Folds a batch of readings into one rollup row per (device, metric, hour), so that the database
+ * Folds a batch of one gateway's readings into one rollup row per (gateway, device, metric, hour), so that the database
  * sees one upsert per row however many readings fell into it. Rows come sorted by key: two
  * transactions that touch the same rows then lock them in the same order and cannot deadlock.
  * For equal times, the reading later in the batch (higher seq) is the "last" one.

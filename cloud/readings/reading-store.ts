@@ -13,6 +13,7 @@ export interface CommitResult {
 }
 
 export interface RollupFilter {
+  gatewayId?: string | undefined;
   householdId?: string | undefined;
   deviceId?: string | undefined;
   /** Hours starting at or after this time (epoch ms). */
@@ -31,7 +32,7 @@ export interface ReadingStore {
    * `readings` must be in increasing seq order (the wire schema checks it).
    */
   commit(gatewayId: string, stream: string, readings: readonly WireReading[]): Promise<CommitResult>;
-  /** Hourly rollups for the console, ordered by device, metric and hour. */
+  /** Hourly rollups for the console, ordered by device, metric, hour and gateway. */
   hourlyRollups(filter: RollupFilter): Promise<ReadingRollupsHourlyTable[]>;
 }
 
@@ -73,11 +74,12 @@ export function createReadingStore(db: Kysely<Database>, clock: Clock): ReadingS
 
     async hourlyRollups(filter) {
       let query = db.selectFrom('reading_rollups_hourly').selectAll();
+      if (filter.gatewayId !== undefined) query = query.where('gateway_id', '=', filter.gatewayId);
       if (filter.householdId !== undefined) query = query.where('household_id', '=', filter.householdId);
       if (filter.deviceId !== undefined) query = query.where('device_id', '=', filter.deviceId);
       if (filter.fromMs !== undefined) query = query.where('hour_start_ms', '>=', filter.fromMs);
       if (filter.toMs !== undefined) query = query.where('hour_start_ms', '<', filter.toMs);
-      return query.orderBy('device_id').orderBy('metric').orderBy('hour_start_ms').execute();
+      return query.orderBy('device_id').orderBy('metric').orderBy('hour_start_ms').orderBy('gateway_id').execute();
     },
   };
 }
@@ -109,14 +111,13 @@ async function upsertRollups(trx: Transaction<Database>, rows: readonly ReadingR
       .insertInto(T)
       .values(rows.slice(i, i + CHUNK))
       .onConflict((oc) =>
-        oc.columns(['device_id', 'metric', 'hour_start_ms']).doUpdateSet({
+        oc.columns(['gateway_id', 'device_id', 'metric', 'hour_start_ms']).doUpdateSet({
           sample_count: sql<number>`${sql.ref(`${T}.sample_count`)} + excluded.sample_count`,
           value_sum: sql<number>`${sql.ref(`${T}.value_sum`)} + excluded.value_sum`,
           value_min: sql<number>`case when excluded.value_min < ${sql.ref(`${T}.value_min`)} then excluded.value_min else ${sql.ref(`${T}.value_min`)} end`,
           value_max: sql<number>`case when excluded.value_max > ${sql.ref(`${T}.value_max`)} then excluded.value_max else ${sql.ref(`${T}.value_max`)} end`,
           last_value: pick('last_value'),
           last_at_ms: pick('last_at_ms'),
-          gateway_id: pick('gateway_id'),
           household_id: pick('household_id'),
         }),
       )

@@ -169,7 +169,7 @@ export function defineTicketStoreSuite(name: string, backend: StoreBackend | und
       expect((await store.listTickets({ state: 'open' })).map((t) => t.id)).toEqual([second!.ticketId]);
     });
 
-    test('the schema allows one non-closed ticket per household and rule, and any number of closed ones', async () => {
+    test('the schema allows one non-closed ticket per gateway, household and rule, and any number of closed ones', async () => {
       const row = (id: string, state: 'open' | 'assigned' | 'closed') => ({
         id,
         household_id: 'hh-9',
@@ -186,6 +186,17 @@ export function defineTicketStoreSuite(name: string, backend: StoreBackend | und
       });
       await opened.db.insertInto('tickets').values([row('c1', 'closed'), row('c2', 'closed'), row('o1', 'open')]).execute();
       await expect(opened.db.insertInto('tickets').values(row('o2', 'assigned')).execute()).rejects.toThrow(/unique/i);
+      await opened.db.insertInto('tickets').values({ ...row('o3', 'open'), gateway_id: 'gw-2' }).execute();
+    });
+
+    test("a gateway's alert for another gateway's household and device opens a ticket of its own, never appends to theirs (issue 12)", async () => {
+      const [theirs] = await store.recordAlerts([makeAlert({ gatewayId: 'gw-2', id: 'gw-2:no-water-use:water-1:1:raise' })]);
+      const [mine] = await store.recordAlerts([makeAlert({ grade: 'P1', summary: 'written by gw-1' })]);
+      expect(mine!.ticketId).not.toBe(theirs!.ticketId);
+      expect((await store.listTickets({ gatewayId: 'gw-2' })).map((t) => [t.id, t.alertCount, t.grade, t.summary])).toEqual([
+        [theirs!.ticketId, 1, 'P2', 'less than 10 L of water in 24 h'],
+      ]);
+      expect((await store.listTickets({ gatewayId: 'gw-1' })).map((t) => t.id)).toEqual([mine!.ticketId]);
     });
 
     test('listTickets filters by state, household and rule, ordered by opening time', async () => {

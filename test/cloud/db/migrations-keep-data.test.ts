@@ -4,6 +4,7 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { openCloudDb, type CloudDb } from '../../../cloud/db/connect.js';
 import { migrateToLatest, migrations } from '../../../cloud/db/migrations.js';
 import { createTicketStore } from '../../../cloud/alerts/ticket-store.js';
+import { createReadingStore } from '../../../cloud/readings/reading-store.js';
 import { VirtualClock } from '../../../lib/clock.js';
 import { silentLogger } from '../../../lib/log.js';
 import { createTestSchema } from '../../support/pg-schema.js';
@@ -74,6 +75,26 @@ describe.each(engines)('migrations keep existing data on $name (issue 12)', (eng
       // The same id from another gateway is another alert now.
       const [theirs] = await store.recordAlerts([{ ...old, gatewayId: 'gw-2' }]);
       expect(theirs!.status).toBe('created');
+    } finally {
+      await done();
+    }
+  });
+
+  test('tickets and rollups from before they were keyed by gateway survive 0005, and add up as before', async () => {
+    const HOUR = 3_600_000;
+    const hour = T0 - (T0 % HOUR) - HOUR;
+    const { cloud, done } = await upgradeFrom(engine, '0004-alerts-keyed-by-gateway', async ({ db }) => {
+      await sql`insert into tickets (id, household_id, device_id, gateway_id, rule, grade, state, summary, opened_at_ms, updated_at_ms, alert_count, clear_count)
+        values ('t1', 'hh-1', 'water-1', 'gw-1', 'no-water-use', 'P2', 'open', 's', ${T0 - 60_000}, ${T0}, 1, 0)`.execute(db);
+      await sql`insert into reading_rollups_hourly (device_id, metric, hour_start_ms, gateway_id, household_id, sample_count, value_sum, value_min, value_max, last_value, last_at_ms)
+        values ('water-1', 'volume_l', ${hour}, 'gw-1', 'hh-1', 2, 201, 100, 101, 101, ${hour + 60_000})`.execute(db);
+    });
+    try {
+      const store = createTicketStore(cloud.db, new VirtualClock(T0));
+      expect((await store.recordAlerts([makeAlert()]))[0]!.ticketId).toBe('t1');
+      const readings = createReadingStore(cloud.db, new VirtualClock(T0));
+      await readings.commit('gw-1', 'stream-a1', [{ seq: 1, householdId: 'hh-1', deviceId: 'water-1', at: new Date(hour + 120_000).toISOString(), metrics: { volume_l: 102 } }]);
+      expect(await readings.hourlyRollups({})).toMatchObject([{ gateway_id: 'gw-1', sample_count: 3, value_sum: 303, value_max: 102, last_value: 102 }]);
     } finally {
       await done();
     }

@@ -53,7 +53,7 @@ export function expectedRollups(gatewayId: string, readings: readonly WireReadin
 }
 
 export function sortRows(rows: ReadingRollupsHourlyTable[]): ReadingRollupsHourlyTable[] {
-  return rows.sort((a, b) => a.device_id.localeCompare(b.device_id) || a.metric.localeCompare(b.metric) || a.hour_start_ms - b.hour_start_ms);
+  return rows.sort((a, b) => a.device_id.localeCompare(b.device_id) || a.metric.localeCompare(b.metric) || a.hour_start_ms - b.hour_start_ms || a.gateway_id.localeCompare(b.gateway_id));
 }
 
 export async function storedRollups(db: Kysely<Database>): Promise<ReadingRollupsHourlyTable[]> {
@@ -140,6 +140,17 @@ export function defineReadingStoreSuite(name: string, backend: ReadingBackend | 
         ['water-2', 'gw-1', 3],
         ['water-3', 'gw-2', 3],
       ]);
+    });
+
+    test("a reading from another gateway for a device named like one of ours never merges into our rollup (issue 12)", async () => {
+      await store.commit('gw-1', 'stream-a1', readingRange(1, 3));
+      await store.commit('gw-2', 'stream-b2', readingRange(1, 2, () => ({ householdId: 'hh-9', metrics: { volume_l: 99_999 } })));
+      const volume = (await storedRollups(opened.db)).filter((r) => r.metric === 'volume_l');
+      expect(volume.map((r) => [r.gateway_id, r.device_id, r.household_id, r.sample_count, r.value_max])).toEqual([
+        ['gw-1', 'water-1', 'hh-1', 3, 101.5],
+        ['gw-2', 'water-1', 'hh-9', 2, 99_999],
+      ].sort((a, b) => String(a[0]).localeCompare(String(b[0]))));
+      expect((await store.hourlyRollups({ gatewayId: 'gw-1', deviceId: 'water-1' })).map((r) => r.sample_count)).toEqual([3, 3]);
     });
 
     test('rollups keep count, sum, min, max and the value with the latest time, per UTC hour', async () => {
