@@ -154,6 +154,12 @@ export const gatewayConfigSchema = z
                 username: z.string().min(1).max(64),
                 passwordSha256: sha256HexSchema,
                 topics: z.array(z.string().min(1).refine((t) => !t.startsWith('$') && t !== '#', 'not # or $SYS: give the bridge its own prefix, e.g. "zigbee2mqtt/#"')).min(1),
+                /**
+                 * Payloads on the bridge's topics that are not device data (Zigbee2MQTT's retained
+                 * `bridge/devices`, 100+ KB with 25 devices) may be this large; its device frames
+                 * keep maxPayloadBytes. @default 1048576 (1 MiB)
+                 */
+                maxIgnoredPayloadBytes: z.number().int().positive().max(64 * 1024 * 1024).default(1_048_576),
               })
               .strict(),
           )

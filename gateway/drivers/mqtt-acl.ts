@@ -4,14 +4,14 @@ import type { MqttDevice } from './mqtt-devices.js';
 /** Who a connected client is. */
 export type MqttIdentity =
   | { kind: 'device'; name: string; device: MqttDevice }
-  | { kind: 'bridge'; name: string; filters: readonly string[] }
+  | { kind: 'bridge'; name: string; filters: readonly string[]; maxIgnoredPayloadBytes: number | undefined }
   | { kind: 'anonymous'; name: 'anonymous' };
 
 export interface MqttCredentials {
   /** Devices that log in as themselves: username (default: the device id) and password hash. */
   devices: ReadonlyArray<{ device: MqttDevice; username: string; passwordSha256: string }>;
   /** Clients that publish for many devices (Zigbee2MQTT, a Tasmota group), limited to topic filters. */
-  bridges: ReadonlyArray<{ username: string; passwordSha256: string; topics: readonly string[] }>;
+  bridges: ReadonlyArray<{ username: string; passwordSha256: string; topics: readonly string[]; maxIgnoredPayloadBytes?: number }>;
   /** Let clients without credentials publish to the configured device topics. */
   allowAnonymous: boolean;
 }
@@ -48,7 +48,7 @@ export class MqttAcl {
       this.#byUsername.set(d.username, { passwordSha256: d.passwordSha256, identity: { kind: 'device', name: d.username, device: d.device } });
     }
     for (const b of credentials.bridges) {
-      this.#byUsername.set(b.username, { passwordSha256: b.passwordSha256, identity: { kind: 'bridge', name: b.username, filters: b.topics } });
+      this.#byUsername.set(b.username, { passwordSha256: b.passwordSha256, identity: { kind: 'bridge', name: b.username, filters: b.topics, maxIgnoredPayloadBytes: b.maxIgnoredPayloadBytes } });
     }
   }
 

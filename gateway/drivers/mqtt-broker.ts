@@ -6,7 +6,7 @@ import type { MqttAcl, MqttIdentity } from './mqtt-acl.js';
 import { systemClock, type Clock } from '../../lib/clock.js';
 import { listen } from '../../lib/listen.js';
 import { IngressValve } from './ingress-valve.js';
-import { watchFrames } from './mqtt-frame-guard.js';
+import { watchFrames, type FrameScanner } from './mqtt-frame-guard.js';
 import { ClientIdBindings } from './mqtt-client-ids.js';
 
 /**
@@ -25,7 +25,9 @@ export interface MqttBrokerOptions {
   port: number;
   /**
    * Payloads larger than this are refused and their client disconnected; a packet announcing
-   * more than this (plus room for its topic) is cut off before its body is buffered.
+   * more than this (plus room for its topic) is cut off before its body is buffered. A bridge
+   * (see MqttCredentials) may publish larger payloads, up to its own maxIgnoredPayloadBytes, to
+   * its topics that are not device data: after its login, its packets are cut off at that size.
    */
   maxPayloadBytes: number;
   logger: Logger;
@@ -62,6 +64,11 @@ export async function startMqttBroker(opts: MqttBrokerOptions): Promise<MqttBrok
   const identities = new WeakMap<Client, MqttIdentity>();
   const verdict = opts.onVerdict ?? (() => undefined);
   const clientIds = new ClientIdBindings();
+  const maxPacketBytes = opts.maxPayloadBytes + PUBLISH_OVERHEAD_BYTES;
+  const frameGuards = new WeakMap<object, FrameScanner>();
+  /** The largest payload a client may publish to a topic of the given verdict. */
+  const payloadLimit = (identity: MqttIdentity | null | undefined, allowed: 'data' | 'ignore') =>
+    allowed === 'ignore' && identity?.kind === 'bridge' ? Math.max(opts.maxPayloadBytes, identity.maxIgnoredPayloadBytes ?? 0) : opts.maxPayloadBytes;
   const valve = new IngressValve({
     ratePerClient: opts.ratePerClient,
     burst: opts.ratePerClientBurst,
@@ -89,6 +96,8 @@ export async function startMqttBroker(opts: MqttBrokerOptions): Promise<MqttBrok
       }
       client.conn.once('close', () => clientIds.release(client.id, client));
       identities.set(client, identity);
+      const guard = frameGuards.get(client.conn);
+      if (guard) guard.maxPacketBytes = payloadLimit(identity, 'ignore') + PUBLISH_OVERHEAD_BYTES;
       callback(null, true);
     },
     authorizeSubscribe(client, subscription, callback) {
@@ -111,10 +120,11 @@ export async function startMqttBroker(opts: MqttBrokerOptions): Promise<MqttBrok
         return;
       }
       const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
-      if (payload.length > opts.maxPayloadBytes) {
+      const limit = payloadLimit(identity, allowed);
+      if (payload.length > limit) {
         verdict('oversize');
-        logger.warn({ client: client?.id, topic: packet.topic, bytes: payload.length }, 'payload over the size limit; client disconnected');
-        callback(new Error(`payload of ${payload.length} bytes is over the limit of ${opts.maxPayloadBytes}`));
+        logger.warn({ client: client?.id, topic: packet.topic, bytes: payload.length, limit }, 'payload over the size limit; client disconnected');
+        callback(new Error(`payload of ${payload.length} bytes is over the limit of ${limit}`));
         return;
       }
       if (allowed === 'ignore') {
@@ -152,18 +162,18 @@ export async function startMqttBroker(opts: MqttBrokerOptions): Promise<MqttBrok
   broker.on('connectionError', (client, err) => logger.debug({ client: client.id, err: err.message }, 'mqtt connection error'));
 
   // Nagle's algorithm costs 2.5x the CPU per message on small frames (shared/STACK-NOTES.md).
-  const maxPacketBytes = opts.maxPayloadBytes + PUBLISH_OVERHEAD_BYTES;
   const server: Server = createServer({ noDelay: true }, (socket) => {
     broker.handle(socket);
     const charge = valve.attach(socket);
-    watchFrames(socket, maxPacketBytes, opts.isUrgent, {
+    const guard = watchFrames(socket, maxPacketBytes, opts.isUrgent, {
       oversize(announced) {
         verdict('oversize');
-        logger.warn({ remote: socket.remoteAddress, bytes: announced, limit: maxPacketBytes }, 'mqtt packet over the size limit announced; connection closed before buffering it');
+        logger.warn({ remote: socket.remoteAddress, bytes: announced, limit: guard.maxPacketBytes }, 'mqtt packet over the size limit announced; connection closed before buffering it');
         socket.destroy();
       },
       publishes: charge,
     });
+    frameGuards.set(socket, guard);
   });
   let port: number;
   try {

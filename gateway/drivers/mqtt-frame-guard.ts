@@ -17,7 +17,7 @@ export function watchFrames(
   maxPacketBytes: number,
   isUrgent: (topic: string) => boolean,
   on: { oversize: (announcedBytes: number) => void; publishes: (bulk: number, urgent: number) => void },
-): void {
+): FrameScanner {
   const scan = new FrameScanner(maxPacketBytes, isUrgent);
   socket.on('data', (chunk: Buffer) => {
     const [bulk, urgent] = [scan.bulk, scan.urgent];
@@ -25,6 +25,7 @@ export function watchFrames(
     if (over !== undefined) on.oversize(over);
     else if (scan.bulk > bulk || scan.urgent > urgent) on.publishes(scan.bulk - bulk, scan.urgent - urgent);
   });
+  return scan;
 }
 
 /** MQTT control packet type 3 (the high nibble of the first byte). */
@@ -54,7 +55,8 @@ export class FrameScanner {
   urgent = 0;
 
   constructor(
-    private readonly maxPacketBytes: number,
+    /** The limit for packets whose header is still to come (a logged-in bridge may get a larger one). */
+    public maxPacketBytes: number,
     private readonly isUrgent: (topic: string) => boolean = () => false,
   ) {}
 

@@ -57,7 +57,7 @@ export async function mqttGateway(mqttConfig: Record<string, unknown> = {}, logg
       return client;
     },
     async close() {
-      await Promise.all(clients.map((c) => c.endAsync(true)));
+      await Promise.all(clients.map((c) => (c.connected ? c.endAsync(true) : c.end(true))));
       await gw.close();
     },
   };
@@ -66,4 +66,9 @@ export async function mqttGateway(mqttConfig: Record<string, unknown> = {}, logg
 /** Resolves when the client's connection closes. */
 export function closed(client: MqttClient): Promise<void> {
   return new Promise((resolve) => (client.connected ? client.once('close', () => resolve()) : resolve()));
+}
+
+/** Publishes at QoS 1: 'acked' when the PUBACK came, 'closed' when the broker hung up instead. */
+export function publishOrClose(client: MqttClient, topic: string, payload: string, options: { retain?: boolean } = {}): Promise<'acked' | 'closed'> {
+  return Promise.race([client.publishAsync(topic, payload, { qos: 1, ...options }).then(() => 'acked' as const), closed(client).then(() => 'closed' as const)]);
 }
