@@ -3,6 +3,7 @@ import type { Alert } from '../../gateway/rules/alert.js';
 import type { Clock } from '../../lib/clock.js';
 import type { AuthResult } from './auth.js';
 import { AlertIdConflictError } from './alert-conflict.js';
+import { implausibleTimes } from './plausible-time.js';
 import { HttpError, invalidInput, issuesError, unauthorized } from './http-errors.js';
 import type { IngestMetrics } from './metrics.js';
 import type { RateLimiter } from './rate-limit.js';
@@ -50,6 +51,9 @@ export function alertsRoute(options: AlertsRouteOptions): (app: FastifyInstance)
         if (gatewayId === undefined) throw new Error('onRequest did not authenticate the request');
         const parsed = ingestAlertsRequestSchema.safeParse(request.body);
         if (!parsed.success) throw invalidInput('body', parsed.error);
+
+        const lateOrEarly = implausibleTimes('alerts', parsed.data.alerts, options.clock.now());
+        if (lateOrEarly.length > 0) throw issuesError(400, 'invalid_body', 'request body is not valid', lateOrEarly);
 
         // A gateway speaks only for itself: one token must not be able to raise alerts anywhere.
         const foreign = parsed.data.alerts.flatMap((alert, i) =>

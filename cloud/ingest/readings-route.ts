@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Clock } from '../../lib/clock.js';
 import type { AuthResult } from './auth.js';
-import { HttpError, invalidInput, unauthorized } from './http-errors.js';
+import { HttpError, invalidInput, issuesError, unauthorized } from './http-errors.js';
+import { implausibleTimes } from './plausible-time.js';
 import type { IngestMetrics } from './metrics.js';
 import type { RateLimiter } from './rate-limit.js';
 import { rateLimited } from './rate-limited.js';
@@ -62,6 +63,8 @@ export function readingsRoute(options: ReadingsRouteOptions): (app: FastifyInsta
         const parsed = ingestReadingsRequestSchema.safeParse(request.body);
         if (!parsed.success) throw invalidInput('body', parsed.error);
         const { stream, readings } = parsed.data;
+        const lateOrEarly = implausibleTimes('readings', readings, options.clock.now());
+        if (lateOrEarly.length > 0) throw issuesError(400, 'invalid_body', 'request body is not valid', lateOrEarly);
 
         const allowed = options.limiter.take(gatewayId, readings.length);
         if (!allowed.ok) throw rateLimited(gatewayId, 'readings', options.limiter.options, allowed.retryAfterS);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { idSchema } from '../../lib/ids.js';
-import { metricSchema } from '../../firmware-profiles/metrics.js';
+import { METRICS, metricSchema, plausibleRange, type Metric } from '../../firmware-profiles/metrics.js';
 import { alertSchema } from '../../gateway/rules/alert.js';
 import { lineSchema } from './clean-text.js';
 
@@ -56,7 +56,18 @@ export const wireReadingSchema = z
     /** When the gateway took the reading, on its clock (ISO 8601 with offset). */
     at: z.iso.datetime({ offset: true }),
     /** The normalized vocabulary of firmware-profiles/metrics.ts; at least one value, all finite. */
-    metrics: z.partialRecord(metricSchema, z.number().finite()).refine((m) => Object.keys(m).length > 0, 'at least one metric'),
+    metrics: z
+      .partialRecord(metricSchema, z.number().finite())
+      .refine((m) => Object.keys(m).length > 0, 'at least one metric')
+      .superRefine((metrics, ctx) => {
+        // Each metric within what it can physically be (firmware-profiles/metrics.ts): 1e308 is a fault, not a reading.
+        for (const [metric, value] of Object.entries(metrics) as Array<[Metric, number | undefined]>) {
+          const [min, max] = plausibleRange(metric);
+          if (value !== undefined && (value < min || value > max)) {
+            ctx.addIssue({ code: 'custom', path: [metric], message: `${value} is outside the plausible range of ${metric}, ${min} to ${max} ${METRICS[metric].unit}`.trim() });
+          }
+        }
+      }),
   })
   .strict();
 export type WireReading = z.infer<typeof wireReadingSchema>;

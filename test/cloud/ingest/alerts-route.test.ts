@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { errorBodySchema, ingestAlertsResponseSchema } from '../../../cloud/ingest/wire.js';
-import { makeAlert } from '../fixtures.js';
+import { T0, makeAlert } from '../fixtures.js';
 import { startTestCloud, type TestCloud } from '../start-test-cloud.js';
 
 let t: TestCloud;
@@ -89,6 +89,15 @@ describe('POST /v1/ingest/alerts', () => {
     expect(body.error).toBe('invalid_body');
     expect(body.issues?.map((i) => i.path)).toEqual(['alerts[0].at']);
     expect(body.message).toMatch(/alerts\[0\]\.at: /);
+  });
+
+  test('a time in year 0, year 9999 or days ahead of the cloud: 400 naming alerts[i].at (issue 12)', async () => {
+    for (const at of ['0000-01-01T00:00:00Z', '9999-12-31T23:59:59Z', new Date(T0 + 2 * 86_400_000).toISOString()]) {
+      const res = await t.postAlerts({ alerts: [makeAlert({ householdId: 'hh-when' }), makeAlert({ householdId: 'hh-when', at })] }, t.tokens.gw1);
+      expect(res.status, at).toBe(400);
+      expect(await errorOf(res)).toMatchObject({ error: 'invalid_body', issues: [{ path: 'alerts[1].at', message: expect.stringContaining(at) }] });
+    }
+    expect(await t.cloud.store.listTickets({ householdId: 'hh-when' })).toEqual([]);
   });
 
   test('several bad fields are all named', async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { errorBodySchema, ingestReadingsResponseSchema } from '../../../cloud/ingest/wire.js';
-import { makeReading, readingRange } from '../fixtures.js';
+import { T0, makeReading, readingRange } from '../fixtures.js';
 import { startTestCloud, type TestCloud } from '../start-test-cloud.js';
 
 let t: TestCloud;
@@ -30,6 +30,27 @@ describe('POST /v1/ingest/readings', () => {
     const res = await t.postReadings({ stream: 'stream-first', readings: readingRange(1, 20) }, t.tokens.gw1);
     expect(await answerOf(res)).toEqual({ accepted: 20, duplicates: 0, committedSeq: 20 });
     expect(await t.cloud.readings.committedSeq('gw-1', 'stream-first')).toBe(20);
+  });
+
+  test('a value outside its metric\'s plausible range and a time far from the cloud\'s clock: 400 naming each field, nothing committed (issue 12)', async () => {
+    const readings = [
+      makeReading(1),
+      makeReading(2, { metrics: { volume_l: 1e308, battery_pct: 90 } }),
+      makeReading(3, { metrics: { spo2_pct: 101, latitude_deg: -91 } }),
+    ];
+    const res = await t.postReadings({ stream: 'stream-implausible', readings }, t.tokens.gw1);
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { error: string; issues: Array<{ path: string; message: string }> };
+    expect(body.error).toBe('invalid_body');
+    expect(body.issues.map((i) => i.path).sort()).toEqual(['readings[1].metrics.volume_l', 'readings[2].metrics.latitude_deg', 'readings[2].metrics.spo2_pct']);
+    expect(body.issues[0]!.message).toMatch(/plausible range/);
+
+    for (const at of ['0000-01-01T00:00:00Z', '9999-12-31T23:59:59Z', new Date(T0 + 2 * 86_400_000).toISOString()]) {
+      const late = await t.postReadings({ stream: 'stream-implausible', readings: [makeReading(1), makeReading(2, { at })] }, t.tokens.gw1);
+      expect(late.status, at).toBe(400);
+      expect(await late.json()).toMatchObject({ error: 'invalid_body', issues: [{ path: 'readings[1].at', message: expect.stringContaining(at) }] });
+    }
+    expect(await t.cloud.readings.committedSeq('gw-1', 'stream-implausible')).toBe(0);
   });
 
   test('a resent batch is all duplicates, an overlapping one commits only what is above the mark', async () => {
