@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import type { EventEmitter } from 'node:events';
 import { Aedes, type Client } from 'aedes';
 import type { Logger } from '../../lib/log.js';
@@ -14,7 +14,10 @@ import { ClientIdBindings } from './mqtt-client-ids.js';
  * `throttled` was left unread until its rate allowed, one `deferred` waited for the next turn of
  * the event loop behind other busy clients.
  */
-export type BrokerVerdict = 'login-refused' | 'client-id-taken' | 'retain-cleared' | 'forbidden' | 'ignored' | 'subscribe-refused' | 'throttled' | 'deferred' | 'oversize';
+export type BrokerVerdict = ConnectRefusal | 'retain-cleared' | 'forbidden' | 'ignored' | 'subscribe-refused' | 'throttled' | 'deferred' | 'oversize';
+
+/** Why a CONNECT was refused: wrong username or password, none given, another identity's client id, a protocol we do not speak (MQTT 5). */
+export type ConnectRefusal = 'refused-bad-credentials' | 'refused-no-credentials' | 'refused-client-id' | 'refused-protocol';
 
 /** Room for a PUBLISH's topic (up to 65,535 bytes), packet id and lengths, over the payload limit. */
 const PUBLISH_OVERHEAD_BYTES = 65_535 + 2 + 2;
@@ -64,6 +67,11 @@ export async function startMqttBroker(opts: MqttBrokerOptions): Promise<MqttBrok
   const identities = new WeakMap<Client, MqttIdentity>();
   const verdict = opts.onVerdict ?? (() => undefined);
   const clientIds = new ClientIdBindings();
+  // Refused connections are routine (a device with an old password, an MQTT 5 client): info, counted per reason.
+  const refused = (why: ConnectRefusal, context: Record<string, unknown>, reason: string) => {
+    verdict(why);
+    logger.info({ ...context, refused: why }, `mqtt connection refused: ${reason}`);
+  };
   const maxPacketBytes = opts.maxPayloadBytes + PUBLISH_OVERHEAD_BYTES;
   const frameGuards = new WeakMap<object, FrameScanner>();
   /** The largest payload a client may publish to a topic of the given verdict. */
@@ -82,15 +90,14 @@ export async function startMqttBroker(opts: MqttBrokerOptions): Promise<MqttBrok
     authenticate(client, username, password, callback) {
       const identity = opts.acl.authenticate(username, password);
       if (typeof identity === 'string') {
-        verdict('login-refused');
-        logger.warn({ client: client.id, username }, identity === 'bad-credentials' ? 'mqtt login refused: wrong username or password' : 'mqtt login refused: credentials required');
-        callback(Object.assign(new Error(identity), { returnCode: identity === 'bad-credentials' ? 4 : 5 }), false);
+        const bad = identity === 'bad-credentials';
+        refused(bad ? 'refused-bad-credentials' : 'refused-no-credentials', { client: client.id, username }, bad ? 'wrong username or password' : 'credentials required');
+        callback(Object.assign(new Error(identity), { returnCode: bad ? 4 : 5 }), false);
         return;
       }
       const owner = `${identity.kind}:${identity.name}`;
       if (!clientIds.claim(client.id, owner, client, !client.clean)) {
-        verdict('client-id-taken');
-        logger.warn({ client: client.id, username, owner: clientIds.ownerOf(client.id) }, 'mqtt login refused: the client id belongs to another identity');
+        refused('refused-client-id', { client: client.id, username, owner: clientIds.ownerOf(client.id) }, 'the client id belongs to another identity');
         callback(Object.assign(new Error('client id in use by another identity'), { returnCode: 2 }), false);
         return;
       }
@@ -158,8 +165,17 @@ export async function startMqttBroker(opts: MqttBrokerOptions): Promise<MqttBrok
   // aedes emits 'error' on the broker itself (e.g. from its will cleanup); unheard, it would kill the process.
   // (Its typings list only client events, hence the plain EventEmitter view.)
   (broker as unknown as EventEmitter).on('error', (err: Error) => logger.error({ err }, 'mqtt broker error'));
-  broker.on('clientError', (client, err) => logger.debug({ client: client.id, err: err.message }, 'mqtt client error'));
-  broker.on('connectionError', (client, err) => logger.debug({ client: client.id, err: err.message }, 'mqtt connection error'));
+  // aedes answers a CONNECT of a protocol it does not speak (MQTT 5) with return code 1, then reports it here.
+  const unsupported = (client: Client, err: Error & { errorCode?: number }) =>
+    err.errorCode === 1 && refused('refused-protocol', { client: client.id, remote: (client.conn as Partial<Socket> | undefined)?.remoteAddress }, 'MQTT protocol version not supported (3.1 and 3.1.1 are)');
+  broker.on('clientError', (client, err) => {
+    unsupported(client, err);
+    logger.debug({ client: client.id, err: err.message }, 'mqtt client error');
+  });
+  broker.on('connectionError', (client, err) => {
+    unsupported(client, err);
+    logger.debug({ client: client.id, err: err.message }, 'mqtt connection error');
+  });
 
   // Nagle's algorithm costs 2.5x the CPU per message on small frames (shared/STACK-NOTES.md).
   const server: Server = createServer({ noDelay: true }, (socket) => {

@@ -13,6 +13,11 @@ export interface MqttIngestCounters {
   malformed: number;
   /** Turned away by the access rules: logins, publishes outside a client's topics, subscriptions. */
   loginRefused: number;
+  /** The refused connections (loginRefused) by reason: wrong username or password, none, another identity's client id, MQTT 5. */
+  refusedBadCredentials: number;
+  refusedNoCredentials: number;
+  refusedClientId: number;
+  refusedProtocol: number;
   forbidden: number;
   subscribeRefused: number;
   /** Publishes in a device's own namespace that are not its data topic (Tasmota's STATE, LWT...). */
@@ -38,6 +43,10 @@ export class MqttIngest {
     unknownTopic: 0,
     malformed: 0,
     loginRefused: 0,
+    refusedBadCredentials: 0,
+    refusedNoCredentials: 0,
+    refusedClientId: 0,
+    refusedProtocol: 0,
     forbidden: 0,
     subscribeRefused: 0,
     ignored: 0,
@@ -49,8 +58,15 @@ export class MqttIngest {
 
   /** Counts a verdict of the broker's access rules. */
   count(verdict: BrokerVerdict): void {
-    const key = ({ 'login-refused': 'loginRefused', 'client-id-taken': 'loginRefused', forbidden: 'forbidden', ignored: 'ignored', 'subscribe-refused': 'subscribeRefused', throttled: 'throttled', deferred: 'deferred', oversize: 'oversize', 'retain-cleared': 'retainCleared' } as const)[verdict];
+    const key = ({
+      'refused-bad-credentials': 'refusedBadCredentials',
+      'refused-no-credentials': 'refusedNoCredentials',
+      'refused-client-id': 'refusedClientId',
+      'refused-protocol': 'refusedProtocol',
+      forbidden: 'forbidden', ignored: 'ignored', 'subscribe-refused': 'subscribeRefused', throttled: 'throttled', deferred: 'deferred', oversize: 'oversize', 'retain-cleared': 'retainCleared',
+    } as const)[verdict];
     this.counters[key]++;
+    if (verdict.startsWith('refused-')) this.counters.loginRefused++;
   }
 
   constructor(

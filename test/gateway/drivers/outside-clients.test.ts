@@ -46,7 +46,10 @@ describe.runIf(requireCommand('mosquitto_pub'))('the gateway broker with an outs
   });
 
   test('an MQTT 5 client is refused at CONNECT (aedes 1.x speaks 3.1 and 3.1.1), and the broker carries on', async () => {
+    const refusedBefore = gateway.status().mqtt.refusedProtocol;
     await expect(pub('mqttv5', '1', '{"total_l":1}')).rejects.toThrow(/protocol error/);
+    // Counted by its reason (issue 12, item 17).
+    await expect.poll(() => gateway.status().mqtt.refusedProtocol).toBe(refusedBefore + 1);
     const before = gateway.status().mqtt.readings;
     await pub('mqttv311', '1', '{"total_l":322}');
     expect(gateway.status().mqtt.readings).toBe(before + 1);
