@@ -31,6 +31,8 @@ export async function startTestCloud(
   overrides: Partial<CloudConfigInput> = {},
   logger: Logger = silentLogger(),
   tokens?: TestCloud['tokens'],
+  /** The cloud's clock; a gateway's own, when the test runs one (the cloud refuses times days away from its clock). */
+  clock: VirtualClock = new VirtualClock(T0),
 ): Promise<TestCloud> {
   const dir = makeTempDir('gridwatch-cloud-');
   const known = (token: string) => ({ token, sha256: hashToken(token) });
@@ -49,7 +51,6 @@ export async function startTestCloud(
     readers: [{ name: 'console', tokenSha256: reader.sha256 }],
     ...overrides,
   });
-  const clock = new VirtualClock(T0);
   const cloud = await startCloud(config, { clock, logger });
   const auth = (token?: string): Record<string, string> => (token ? { authorization: `Bearer ${token}` } : {});
   const post = (path: string) => (body: unknown, token?: string, headers: Record<string, string> = {}) =>

@@ -66,7 +66,7 @@ describe('uplink', () => {
     const cloud: TestCloud = await startTestCloud({
       http: { host: '127.0.0.1', port },
       gateways: [{ id: 'gw-1', tokenSha256: token.sha256 }],
-    });
+    }, undefined, undefined, clock);
     cleanups.push(() => cloud.close());
     await clock.advance(60_000); // the longest backoff
     await gateway.uplink.idle();
@@ -81,7 +81,7 @@ describe('uplink', () => {
   test('a response lost after the cloud committed is resent and opens no second ticket', async () => {
     const clock = new VirtualClock(T0);
     const token = generateToken();
-    const cloud = await startTestCloud({ gateways: [{ id: 'gw-1', tokenSha256: token.sha256 }] });
+    const cloud = await startTestCloud({ gateways: [{ id: 'gw-1', tokenSha256: token.sha256 }] }, undefined, undefined, clock);
     cleanups.push(() => cloud.close());
 
     // A proxy that forwards the first alerts request and then cuts the connection instead of answering.
