@@ -21,6 +21,12 @@ export type WatchParse = { ok: true; message: WatchMessage; length: number } | {
 
 const HEADER = /^\[([0-9A-Z]{2})\*([0-9A-Za-z]+)\*(?:([0-9A-Fa-f]{4})\*)?([0-9A-Fa-f]{4})\*/;
 
+/** Bytes to skip after a bad message at `start`: up to the next '[' (one piece of garbage, not one per byte). */
+function toNextMessage(buf: Buffer, start: number): number {
+  const next = buf.indexOf(0x5b, start + 1);
+  return next < 0 ? buf.length : next;
+}
+
 /** Finds one message at the start of `buf` (after any bytes before its '['). Never throws. */
 export function parseWatchMessage(buf: Buffer): WatchParse {
   const start = buf.indexOf(0x5b); // '['
@@ -30,7 +36,7 @@ export function parseWatchMessage(buf: Buffer): WatchParse {
   const m = HEADER.exec(head);
   if (!m) {
     if (head.length < 64 && !head.includes(']')) return { ok: 'incomplete' };
-    return { ok: false, reason: `not a watch message header: ${JSON.stringify(head.slice(0, 24))}`, skip: start + 1 };
+    return { ok: false, reason: `not a watch message header: ${JSON.stringify(head.slice(0, 24))}`, skip: toNextMessage(buf, start) };
   }
   const contentLength = parseInt(m[4]!, 16);
   const contentStart = start + m[0].length;
@@ -40,7 +46,7 @@ export function parseWatchMessage(buf: Buffer): WatchParse {
   if (buf.length > end && buf[end] !== 0x5d) {
     const close = buf.indexOf(0x5d, contentStart);
     const text = close >= 0 && !buf.subarray(contentStart, close).some((b) => b < 0x20 || b > 0x7e);
-    if (!text) return { ok: false, reason: `length ${contentLength} does not end at ]`, skip: start + 1 };
+    if (!text) return { ok: false, reason: `length ${contentLength} does not end at ]`, skip: toNextMessage(buf, start) };
     end = close;
   }
   if (buf.length < end + 1) return { ok: 'incomplete' };

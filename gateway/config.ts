@@ -217,9 +217,20 @@ export const gatewayConfigSchema = z
     /** 4G wristbands speaking the 3G watch protocol, which dial in over TCP. @default none */
     watch: z
       .object({
-        /** @default 0.0.0.0 */
+        /**
+         * The interface to listen on: the one the bands' private APN (or the allow-listed
+         * network) arrives on. The protocol has no authentication. @default 0.0.0.0
+         */
         host: z.string().default('0.0.0.0'),
         port: z.number().int().min(0).max(65535),
+        /** Connections at once; more are closed as they come. @default 1000 */
+        maxConnections: z.number().int().positive().default(1_000),
+        /**
+         * Take a band's messages only from the address it first sent from (since the gateway
+         * started): for a private APN with fixed addresses. Leave off where a band's address
+         * changes (a public APN, carrier NAT). @default false
+         */
+        bindToFirstAddress: z.boolean().default(false),
         devices: z
           .array(
             z

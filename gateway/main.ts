@@ -254,7 +254,17 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     }
     const watchServer =
       config.watch &&
-      new WatchServer({ host: config.watch.host, port: config.watch.port, devices: wristbands, engine: sink, activity, clock, logger: logger.child({ component: 'watch' }) });
+      new WatchServer({
+        host: config.watch.host,
+        port: config.watch.port,
+        maxConnections: config.watch.maxConnections,
+        bindToFirstAddress: config.watch.bindToFirstAddress,
+        devices: wristbands,
+        engine: sink,
+        activity,
+        clock,
+        logger: logger.child({ component: 'watch' }),
+      });
     if (watchServer) opened.add('watch listener', () => watchServer.stop());
     await watchServer?.start();
 
