@@ -1,3 +1,4 @@
+import { isPlausibleTime } from '../ingest/plausible-time.js';
 import type { Selectable } from 'kysely';
 import type { Alert } from '../../gateway/rules/alert.js';
 import type { AlertsTable, TicketsTable } from '../db/database.js';
@@ -43,7 +44,8 @@ export function newTicketRow(id: string, alert: Alert, nowMs: number): TicketsTa
     grade: alert.grade,
     state: 'open',
     summary: alert.summary,
-    opened_at_ms: isoToMs(alert.at),
+    // A time far from the cloud's (a gateway's clock not yet set) would sort the ticket first or last for ever.
+    opened_at_ms: isPlausibleTime(isoToMs(alert.at), nowMs) ? isoToMs(alert.at) : nowMs,
     updated_at_ms: nowMs,
     alert_count: 1,
     clear_count: 0,

@@ -52,8 +52,11 @@ export function alertsRoute(options: AlertsRouteOptions): (app: FastifyInstance)
         const parsed = ingestAlertsRequestSchema.safeParse(request.body);
         if (!parsed.success) throw invalidInput('body', parsed.error);
 
+        // An alert is never refused for its time, unlike a reading: an SOS from a gateway whose
+        // clock is wrong (not yet synced after a power cut) is still an SOS. Its ticket opens at
+        // the cloud's time instead (see newTicketRow); the alert keeps the time the gateway gave.
         const lateOrEarly = implausibleTimes('alerts', parsed.data.alerts, options.clock.now());
-        if (lateOrEarly.length > 0) throw issuesError(400, 'invalid_body', 'request body is not valid', lateOrEarly);
+        if (lateOrEarly.length > 0) request.log.warn({ gatewayId, alerts: lateOrEarly }, "alert times far from the cloud's clock (is the gateway's clock set?): taken, their tickets open at the cloud's time");
 
         // A gateway speaks only for itself: one token must not be able to raise alerts anywhere.
         const foreign = parsed.data.alerts.flatMap((alert, i) =>

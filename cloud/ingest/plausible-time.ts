@@ -10,13 +10,15 @@ const DAY_MS = 86_400_000;
  */
 export const PLAUSIBLE_TIME = { pastMs: 400 * DAY_MS, futureMs: DAY_MS } as const;
 
+/** Whether `atMs` is within the window around `nowMs` (the cloud's clock). */
+export function isPlausibleTime(atMs: number, nowMs: number): boolean {
+  return atMs >= nowMs - PLAUSIBLE_TIME.pastMs && atMs <= nowMs + PLAUSIBLE_TIME.futureMs;
+}
+
 /** An issue per item whose `at` is outside the window around `nowMs` (the cloud's clock), path `<list>[i].at`. */
 export function implausibleTimes(list: 'alerts' | 'readings', items: ReadonlyArray<{ at: string }>, nowMs: number): IssueReport[] {
-  const from = nowMs - PLAUSIBLE_TIME.pastMs;
-  const to = nowMs + PLAUSIBLE_TIME.futureMs;
   return items.flatMap((item, i) => {
-    const at = Date.parse(item.at);
-    if (at >= from && at <= to) return [];
+    if (isPlausibleTime(Date.parse(item.at), nowMs)) return [];
     return [{ path: `${list}[${i}].at`, message: `${item.at} is not within ${PLAUSIBLE_TIME.pastMs / DAY_MS} days before and ${PLAUSIBLE_TIME.futureMs / DAY_MS} day after the cloud's clock (${new Date(nowMs).toISOString()})` }];
   });
 }
