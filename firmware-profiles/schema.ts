@@ -95,6 +95,19 @@ export const mqttJsonProfileSchema = z
     flags: z.array(jsonFlagSchema).default([]),
     /** Events. @default none */
     events: z.array(jsonEventSchema).default([]),
+    /**
+     * Where the device (or the bridge that carries it) says it went offline or came back, often
+     * as its MQTT will: `online`/`offline` in any case, or `{"state":"online"}`. @default none
+     */
+    availability: z
+      .object({
+        /** The device's own, with `{device}`: Tasmota's `tele/{device}/LWT`, Zigbee2MQTT's `zigbee2mqtt/{device}/availability`. */
+        topic: z.string().refine((t) => t.split('/').filter((l) => l === '{device}').length === 1 && !/[+#]/.test(t), 'must contain {device} once as a whole level, no wildcards'),
+        /** The bridge's, for all its devices: Zigbee2MQTT's `zigbee2mqtt/bridge/state`. */
+        bridgeTopic: z.string().refine((t) => !t.includes('{device}') && !/[+#]/.test(t), 'no {device}, no wildcards').optional(),
+      })
+      .strict()
+      .optional(),
     fixtures: z.array(fixtureSchema).min(1, 'every profile proves itself with at least one fixture'),
   })
   .strict()

@@ -5,8 +5,13 @@ import type { DeviceContext } from './rules/evaluator.js';
 export interface PushedDeviceHealth {
   deviceId: string;
   transport: 'mqtt' | 'watch';
-  /** Seen within two of its heartbeats. */
+  /**
+   * Seen within two of its heartbeats, or said to be online since it was last seen; false at once
+   * when it (or its bridge) said it went offline and nothing came from it since.
+   */
   online: boolean;
+  /** What the device or its bridge last said about itself (an MQTT will, Zigbee2MQTT's availability), and when. */
+  reported: { state: 'online' | 'offline'; at: number } | null;
   lastSeenAt: number | null;
   /** Why its last rejected frame was rejected. */
   lastFault: string | null;
@@ -30,7 +35,7 @@ export class DeviceActivity {
 
   register(context: DeviceContext, transport: PushedDeviceHealth['transport']): void {
     this.#entries.set(context.deviceId, {
-      health: { deviceId: context.deviceId, transport, online: false, lastSeenAt: null, lastFault: null, counters: { readings: 0, malformed: 0 } },
+      health: { deviceId: context.deviceId, transport, online: false, reported: null, lastSeenAt: null, lastFault: null, counters: { readings: 0, malformed: 0 } },
       heartbeatMs: context.heartbeatMs,
     });
   }
@@ -52,12 +57,28 @@ export class DeviceActivity {
     e.health.counters.malformed++;
   }
 
+  /** The device, or the bridge it sits behind, said it is online or offline (its will, its availability topic). */
+  reported(deviceId: string, state: 'online' | 'offline'): void {
+    const e = this.#entries.get(deviceId);
+    if (!e) return;
+    e.health.reported = { state, at: this.clock.now() };
+  }
+
   snapshot(): PushedDeviceHealth[] {
     const now = this.clock.now();
     return [...this.#entries.values()].map(({ health, heartbeatMs }) => ({
       ...health,
-      online: health.lastSeenAt !== null && now - health.lastSeenAt <= 2 * heartbeatMs,
+      online: isOnline(health, heartbeatMs, now),
+      reported: health.reported && { ...health.reported },
       counters: { ...health.counters },
     }));
   }
+}
+
+/** The latest of a frame and a report decides; either way, two heartbeats without news is offline. */
+function isOnline(health: PushedDeviceHealth, heartbeatMs: number, now: number): boolean {
+  const seen = health.lastSeenAt ?? -Infinity;
+  const reported = health.reported;
+  if (reported && reported.at >= seen) return reported.state === 'online' && now - reported.at <= 2 * heartbeatMs;
+  return health.lastSeenAt !== null && now - health.lastSeenAt <= 2 * heartbeatMs;
 }

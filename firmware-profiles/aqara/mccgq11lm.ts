@@ -16,6 +16,7 @@ export const aqaraMccgq11lm: ProfileInput = {
   heartbeat: '1h',
   fields: [{ metric: 'battery_pct', path: 'battery', optional: true, min: 0, max: 100 }],
   flags: [{ metric: 'contact_closed', path: 'contact' }],
+  availability: { topic: 'zigbee2mqtt/{device}/availability', bridgeTopic: 'zigbee2mqtt/bridge/state' },
   fixtures: [
     { payload: '{"contact":true,"battery":91,"voltage":3005,"linkquality":144}', expect: { contact_closed: 1, battery_pct: 91 } },
     { payload: '{"contact":false,"linkquality":120}', expect: { contact_closed: 0 } },

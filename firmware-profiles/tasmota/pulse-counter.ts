@@ -15,6 +15,7 @@ export const tasmotaPulseCounter: ProfileInput = {
   topic: 'tele/{device}/SENSOR',
   heartbeat: '5m',
   fields: [{ metric: 'volume_l', path: 'COUNTER.C1', scale: 10, min: 0 }],
+  availability: { topic: 'tele/{device}/LWT' },
   fixtures: [
     { payload: '{"Time":"2026-11-25T08:00:00","COUNTER":{"C1":1234}}', expect: { volume_l: 12340 } },
     { payload: '{"Time":"2026-11-25T08:00:00","ENERGY":{"Power":3}}', rejectReason: 'COUNTER.C1' },

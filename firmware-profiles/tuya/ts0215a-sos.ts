@@ -15,6 +15,7 @@ export const tuyaTs0215aSos: ProfileInput = {
   heartbeat: '12h',
   fields: [{ metric: 'battery_pct', path: 'battery', optional: true, min: 0, max: 100 }],
   events: [{ event: 'sos', path: 'action', equals: 'emergency' }],
+  availability: { topic: 'zigbee2mqtt/{device}/availability', bridgeTopic: 'zigbee2mqtt/bridge/state' },
   fixtures: [
     { payload: '{"action":"emergency","battery":100,"linkquality":87}', expect: { battery_pct: 100 }, expectEvents: ['sos'] },
     { payload: '{"battery":64,"linkquality":90}', expect: { battery_pct: 64 } },

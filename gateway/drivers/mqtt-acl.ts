@@ -1,5 +1,6 @@
 import { matchesHash } from '../../lib/tokens.js';
 import type { MqttDevice } from './mqtt-devices.js';
+import { availabilityTopics } from './mqtt-availability.js';
 
 /** Who a connected client is. */
 export type MqttIdentity =
@@ -16,8 +17,12 @@ export interface MqttCredentials {
   allowAnonymous: boolean;
 }
 
-/** What to do with a publish: process it, acknowledge and ignore it (the device's other topics), or refuse it. */
-export type PublishVerdict = 'data' | 'ignore' | 'forbidden';
+/**
+ * What to do with a publish: process it (a device's data, or a status: a device or its bridge
+ * saying it is online or offline), acknowledge and ignore it (the device's other topics), or
+ * refuse it.
+ */
+export type PublishVerdict = 'data' | 'status' | 'ignore' | 'forbidden';
 
 /** MQTT topic-filter matching (+ one level, # the rest). */
 export function topicMatches(filter: string, topic: string): boolean {
@@ -39,11 +44,14 @@ export function topicMatches(filter: string, topic: string): boolean {
  */
 export class MqttAcl {
   readonly #byUsername = new Map<string, { passwordSha256: string; identity: MqttIdentity }>();
+  /** Availability topics and the devices each speaks for (see availabilityTopics). */
+  readonly #statusTopics: Map<string, string[]>;
 
   constructor(
     private readonly credentials: MqttCredentials,
     private readonly dataTopics: ReadonlyMap<string, MqttDevice>,
   ) {
+    this.#statusTopics = availabilityTopics(dataTopics.values());
     for (const d of credentials.devices) {
       this.#byUsername.set(d.username, { passwordSha256: d.passwordSha256, identity: { kind: 'device', name: d.username, device: d.device } });
     }
@@ -63,15 +71,17 @@ export class MqttAcl {
   canPublish(identity: MqttIdentity, topic: string): PublishVerdict {
     if (topic.startsWith('$')) return 'forbidden';
     const device = this.dataTopics.get(topic);
+    const status = this.#statusTopics.get(topic);
     switch (identity.kind) {
       case 'anonymous':
-        return device ? 'data' : 'ignore';
+        return device ? 'data' : status ? 'status' : 'ignore';
       case 'bridge':
         if (!identity.filters.some((f) => topicMatches(f, topic))) return 'forbidden';
-        return device ? 'data' : 'ignore';
+        return device ? 'data' : status ? 'status' : 'ignore';
       case 'device':
         if (device) return device === identity.device ? 'data' : 'forbidden';
-        return inNamespace(identity.device, topic) ? 'ignore' : 'forbidden';
+        if (!inNamespace(identity.device, topic)) return 'forbidden';
+        return status?.length === 1 && status[0] === identity.device.context.deviceId ? 'status' : 'ignore';
     }
   }
 

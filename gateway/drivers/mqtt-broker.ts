@@ -38,7 +38,8 @@ export interface MqttBrokerOptions {
    * Consumes a device's frame inside the broker process, before the PUBACK of a QoS 1 publish
    * is written (aedes writes it right after authorizePublish). It must be synchronous and throw
    * only when the frame could not be stored: then no PUBACK goes out, the client is disconnected
-   * and the device publishes again after reconnecting.
+   * and the device publishes again after reconnecting. It also gets the status messages the ACL
+   * names (a device or its bridge saying it is online or offline, often as its MQTT will).
    */
   onFrame: (topic: string, payload: Buffer, clientId: string) => Promise<void> | undefined;
   /** Who may connect, publish and subscribe. */
@@ -75,7 +76,7 @@ export async function startMqttBroker(opts: MqttBrokerOptions): Promise<MqttBrok
   const maxPacketBytes = opts.maxPayloadBytes + PUBLISH_OVERHEAD_BYTES;
   const frameGuards = new WeakMap<object, FrameScanner>();
   /** The largest payload a client may publish to a topic of the given verdict. */
-  const payloadLimit = (identity: MqttIdentity | null | undefined, allowed: 'data' | 'ignore') =>
+  const payloadLimit = (identity: MqttIdentity | null | undefined, allowed: 'data' | 'status' | 'ignore') =>
     allowed === 'ignore' && identity?.kind === 'bridge' ? Math.max(opts.maxPayloadBytes, identity.maxIgnoredPayloadBytes ?? 0) : opts.maxPayloadBytes;
   const valve = new IngressValve({
     ratePerClient: opts.ratePerClient,

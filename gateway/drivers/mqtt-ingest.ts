@@ -5,6 +5,7 @@ import type { DeviceActivity } from '../device-activity.js';
 import type { ReadingSink } from '../reading-sink.js';
 import type { BrokerVerdict } from './mqtt-broker.js';
 import type { MqttDevice } from './mqtt-devices.js';
+import { availabilityTopics, parseAvailability } from './mqtt-availability.js';
 
 export interface MqttIngestCounters {
   frames: number;
@@ -30,6 +31,8 @@ export interface MqttIngestCounters {
   oversize: number;
   /** Empty retained publishes on data topics: a retained message cleared, not a frame. */
   retainCleared: number;
+  /** Devices said offline or online by themselves or their bridge (a will, Zigbee2MQTT's availability). */
+  availability: number;
 }
 
 /**
@@ -54,7 +57,9 @@ export class MqttIngest {
     deferred: 0,
     oversize: 0,
     retainCleared: 0,
+    availability: 0,
   };
+  readonly #availability: Map<string, string[]>;
 
   /** Counts a verdict of the broker's access rules. */
   count(verdict: BrokerVerdict): void {
@@ -75,12 +80,31 @@ export class MqttIngest {
     private readonly activity: DeviceActivity,
     private readonly clock: Clock,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.#availability = availabilityTopics(devices.values());
+  }
+
+  /** An availability report (a will, Zigbee2MQTT's availability) marks its devices online or offline at once. */
+  #status(topic: string, deviceIds: readonly string[], payload: Buffer, clientId: string): void {
+    const state = parseAvailability(payload);
+    if (!state) {
+      this.logger.debug({ topic, client: clientId }, 'availability message that says neither online nor offline; ignored');
+      return;
+    }
+    this.counters.availability++;
+    for (const deviceId of deviceIds) this.activity.reported(deviceId, state);
+    this.logger.info({ topic, client: clientId, devices: deviceIds, state }, `device${deviceIds.length > 1 ? 's' : ''} reported ${state}`);
+  }
 
   /** Reads a frame; returns, for a reading, when it is durable (acknowledge the device then). */
   handle(topic: string, payload: Buffer, clientId: string): Promise<void> | undefined {
-    this.counters.frames++;
     const device = this.devices.get(topic);
+    const status = device ? undefined : this.#availability.get(topic);
+    if (status) {
+      this.#status(topic, status, payload, clientId);
+      return undefined;
+    }
+    this.counters.frames++;
     if (!device) {
       this.counters.unknownTopic++;
       this.logger.debug({ topic, client: clientId }, 'frame on a topic of no configured device; ignored');

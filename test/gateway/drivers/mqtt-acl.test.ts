@@ -51,7 +51,7 @@ describe('MQTT access rules', () => {
     const z2m = a.authenticate('zigbee2mqtt', Buffer.from('secret-z'));
     if (typeof z2m === 'string') throw new Error(z2m);
     expect(a.canPublish(z2m, 'zigbee2mqtt/Front door')).toBe('data');
-    expect(a.canPublish(z2m, 'zigbee2mqtt/bridge/state')).toBe('ignore');
+    expect(a.canPublish(z2m, 'zigbee2mqtt/bridge/state')).toBe('status'); // the bridge saying it is online or offline (issue 12, item 15)
     expect(a.canPublish(z2m, 'tele/water_1/SENSOR')).toBe('forbidden');
     const anon = a.authenticate(undefined, undefined);
     if (typeof anon === 'string') throw new Error(anon);

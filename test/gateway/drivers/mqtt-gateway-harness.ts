@@ -1,3 +1,5 @@
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { VirtualClock } from '../../../lib/clock.js';
 import { hashToken } from '../../../lib/tokens.js';
@@ -72,3 +74,16 @@ export function closed(client: MqttClient): Promise<void> {
 export function publishOrClose(client: MqttClient, topic: string, payload: string, options: { retain?: boolean } = {}): Promise<'acked' | 'closed'> {
   return Promise.race([client.publishAsync(topic, payload, { qos: 1, ...options }).then(() => 'acked' as const), closed(client).then(() => 'closed' as const)]);
 }
+
+/** A logger at info level whose lines the test can read. */
+export function capturingLogger() {
+  const lines: Array<{ level: number; msg: string; refused?: string }> = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+      done();
+    },
+  });
+  return { logger: pino({ level: 'info' }, stream), lines };
+}
+

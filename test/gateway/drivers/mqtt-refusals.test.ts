@@ -1,26 +1,12 @@
-import { Writable } from 'node:stream';
 import mqtt from 'mqtt';
-import { pino } from 'pino';
 import { afterEach, describe, expect, test } from 'vitest';
-import { mqttGateway, type MqttGateway } from './mqtt-gateway-harness.js';
+import { capturingLogger, mqttGateway, type MqttGateway } from './mqtt-gateway-harness.js';
 
 let gateway: MqttGateway | undefined;
 afterEach(async () => {
   await gateway?.close();
   gateway = undefined;
 });
-
-/** A logger at info level whose lines the test can read. */
-function capturingLogger() {
-  const lines: Array<{ level: number; msg: string; refused?: string }> = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line));
-      done();
-    },
-  });
-  return { logger: pino({ level: 'info' }, stream), lines };
-}
 
 describe('refused connections (issue 12, item 17)', () => {
   test('are logged at info level and counted per reason in the status', async () => {
