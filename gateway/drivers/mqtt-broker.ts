@@ -8,13 +8,14 @@ import { listen } from '../../lib/listen.js';
 import { IngressValve } from './ingress-valve.js';
 import { watchFrames, type FrameScanner } from './mqtt-frame-guard.js';
 import { ClientIdBindings } from './mqtt-client-ids.js';
+import { RetainedLedger, type RetainedLimits } from './mqtt-retained.js';
 
 /**
  * What the broker turned away, let pass without reading, or held back, each counted: a client
  * `throttled` was left unread until its rate allowed, one `deferred` waited for the next turn of
  * the event loop behind other busy clients.
  */
-export type BrokerVerdict = ConnectRefusal | 'retain-cleared' | 'forbidden' | 'ignored' | 'subscribe-refused' | 'throttled' | 'deferred' | 'oversize';
+export type BrokerVerdict = ConnectRefusal | 'retain-cleared' | 'retain-dropped' | 'forbidden' | 'ignored' | 'subscribe-refused' | 'throttled' | 'deferred' | 'oversize';
 
 /** Why a CONNECT was refused: wrong username or password, none given, another identity's client id, a protocol we do not speak (MQTT 5). */
 export type ConnectRefusal = 'refused-bad-credentials' | 'refused-no-credentials' | 'refused-client-id' | 'refused-protocol';
@@ -53,6 +54,12 @@ export interface MqttBrokerOptions {
   busyFramesPerTurn?: number;
   /** Time for the ingress limits: the wall's; tests drive a virtual one. @default systemClock */
   ingressTimer?: Pick<Clock, 'monotonic' | 'setTimeout' | 'clearTimeout'>;
+  /**
+   * Retained messages kept, per client identity and in total (count and bytes); over a cap a
+   * retained publish is taken as a plain one (its retain flag dropped), counted and logged.
+   * @default DEFAULT_RETAINED_LIMITS
+   */
+  retainedLimits?: RetainedLimits;
   /** Counts what the access rules turned away (logins, publishes, subscriptions) and what they ignored. */
   onVerdict?: (verdict: BrokerVerdict) => void;
 }
@@ -68,6 +75,8 @@ export async function startMqttBroker(opts: MqttBrokerOptions): Promise<MqttBrok
   const identities = new WeakMap<Client, MqttIdentity>();
   const verdict = opts.onVerdict ?? (() => undefined);
   const clientIds = new ClientIdBindings();
+  const retained = new RetainedLedger(opts.retainedLimits);
+  const retainDrops = new Map<string, number>();
   // Refused connections are routine (a device with an old password, an MQTT 5 client): info, counted per reason.
   const refused = (why: ConnectRefusal, context: Record<string, unknown>, reason: string) => {
     verdict(why);
@@ -135,6 +144,19 @@ export async function startMqttBroker(opts: MqttBrokerOptions): Promise<MqttBrok
         callback(new Error(`payload of ${payload.length} bytes is over the limit of ${limit}`));
         return;
       }
+      if (packet.retain && payload.length > 0) {
+        const owner = identity ? `${identity.kind}:${identity.name}` : 'unknown';
+        if (!retained.admit(packet.topic, owner, payload.length)) {
+          packet.retain = false;
+          verdict('retain-dropped');
+          // The 1st, 10th, 100th... of a client: a hostile one does not flood the log either.
+          const drops = (retainDrops.get(owner) ?? 0) + 1;
+          retainDrops.set(owner, drops);
+          if (Number.isInteger(Math.log10(drops))) {
+            logger.warn({ client: client?.id, identity: owner, topic: packet.topic, bytes: payload.length, held: retained.usage(owner), drops }, 'retained messages over the cap: taken as a plain publish, not retained');
+          }
+        }
+      } else if (packet.retain) retained.clear(packet.topic);
       if (allowed === 'ignore') {
         verdict('ignored');
         callback(null);

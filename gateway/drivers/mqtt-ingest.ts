@@ -31,6 +31,8 @@ export interface MqttIngestCounters {
   oversize: number;
   /** Empty retained publishes on data topics: a retained message cleared, not a frame. */
   retainCleared: number;
+  /** Retained publishes over the caps on retained messages (per client, in total): taken as plain publishes. */
+  retainDropped: number;
   /** Devices said offline or online by themselves or their bridge (a will, Zigbee2MQTT's availability). */
   availability: number;
 }
@@ -57,6 +59,7 @@ export class MqttIngest {
     deferred: 0,
     oversize: 0,
     retainCleared: 0,
+    retainDropped: 0,
     availability: 0,
   };
   readonly #availability: Map<string, string[]>;
@@ -69,6 +72,7 @@ export class MqttIngest {
       'refused-client-id': 'refusedClientId',
       'refused-protocol': 'refusedProtocol',
       forbidden: 'forbidden', ignored: 'ignored', 'subscribe-refused': 'subscribeRefused', throttled: 'throttled', deferred: 'deferred', oversize: 'oversize', 'retain-cleared': 'retainCleared',
+      'retain-dropped': 'retainDropped',
     } as const)[verdict];
     this.counters[key]++;
     if (verdict.startsWith('refused-')) this.counters.loginRefused++;
