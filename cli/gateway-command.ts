@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { namingConfigFile } from '../lib/listen.js';
 import { createLogger } from '../lib/log.js';
+import { isWorldReadable } from '../lib/config-file.js';
 import { loadGatewayConfig } from '../gateway/config.js';
 import { startGateway } from '../gateway/main.js';
 import { clockArgs, clockFromArgs } from './clock-options.js';
@@ -16,6 +17,9 @@ export async function gatewayCommand(argv: string[]): Promise<number> {
   if (!values.config) throw new UsageError('--config is required', gatewayUsage);
   const config = loadGatewayConfig(values.config);
   const logger = createLogger('gateway');
+  if ((config.cloud.token !== undefined || config.mqtt.upstream?.password !== undefined) && isWorldReadable(values.config)) {
+    logger.warn({ config: values.config }, `${values.config} holds a secret and every user of this machine may read it: chmod 600 ${values.config}, or put the token in GRIDWATCH_GATEWAY_TOKEN`);
+  }
   const gateway = await startGateway(config, { clock: clockFromArgs(values), logger }).catch((err: unknown) => {
     throw namingConfigFile(err, values.config!);
   });

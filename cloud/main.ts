@@ -1,3 +1,4 @@
+import { exampleSecretsWarning, isExampleDigest } from '../lib/example-secrets.js';
 import type { AddressInfo } from 'node:net';
 import type { Clock } from '../lib/clock.js';
 import { listenError } from '../lib/listen.js';
@@ -44,6 +45,11 @@ const READINGS_POOL_SIZE = 4;
 /** The cloud's composition root: database, schema, stores, telemetry writer, HTTP API. */
 export async function startCloud(config: CloudConfig, deps: CloudDeps): Promise<CloudHandle> {
   const { clock, logger } = deps;
+  const examples = [
+    ...config.gateways.flatMap((g, i) => (isExampleDigest(g.tokenSha256) ? [`gateways[${i}].tokenSha256`] : [])),
+    ...config.readers.flatMap((r, i) => (isExampleDigest(r.tokenSha256) ? [`readers[${i}].tokenSha256`] : [])),
+  ];
+  if (examples.length > 0) logger.warn({ keys: examples }, exampleSecretsWarning(examples));
   const cloudDb = await openCloudDb({ databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath, logger });
   let readingsDb: CloudDb = cloudDb;
   let telemetry: InfluxTelemetryWriter | undefined;

@@ -1,6 +1,8 @@
 import { speedOf, type Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
 import { InputError } from '../lib/validation.js';
+import { exampleSecretsWarning } from '../lib/example-secrets.js';
+import { exampleSecretsInUse } from './example-secrets-in-use.js';
 import type { ProfileRegistry } from '../firmware-profiles/index.js';
 import { loadProfilesWithFiles } from '../firmware-profiles/load-files.js';
 import type { GatewayConfig } from './config.js';
@@ -80,6 +82,8 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   const { clock, logger } = deps;
   const token = config.cloud.token ?? process.env.GRIDWATCH_GATEWAY_TOKEN;
   if (!token) throw new InputError('cloud.token: no gateway token; set it in the config or in GRIDWATCH_GATEWAY_TOKEN');
+  const examples = exampleSecretsInUse(config, token);
+  if (examples.length > 0) logger.warn({ keys: examples }, exampleSecretsWarning(examples));
   const profiles = deps.profiles ?? loadProfilesWithFiles(config.profileDirs);
   const devices = mqttDevicesByTopic(config.devices, profiles);
   const modbusLines = modbusFromConfig(config.modbus.buses, profiles, logger.child({ component: 'modbus' }));

@@ -1,7 +1,16 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { InputError, parseOrThrow } from './validation.js';
+
+/** Whether other users of the machine may read the file (a config holding a token should not be). */
+export function isWorldReadable(file: string): boolean {
+  try {
+    return (statSync(file).mode & 0o004) !== 0;
+  } catch {
+    return false;
+  }
+}
 
 /**
  * Reads a YAML (or JSON) config file and validates it; every error names the file, and a schema

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 export type SqliteDatabase = Database.Database;
@@ -10,8 +10,12 @@ export type SqliteDatabase = Database.Database;
  * filesystem that refuses WAL silently stays in another mode.
  */
 export function openDurableSqlite(file: string): SqliteDatabase {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const created = file !== ':memory:' && !existsSync(file);
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const db = new Database(file);
+  // Residents' alerts and the gateway's secrets live here: owner only. SQLite gives its -wal and
+  // -shm files the database file's mode.
+  if (created) chmodSync(file, 0o600);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');

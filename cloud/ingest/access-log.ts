@@ -1,4 +1,5 @@
 import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
+import { redactUrl } from '../../lib/redact-url.js';
 
 /**
  * Fastify's per-request lines ("incoming request", "request completed") at debug instead of
@@ -10,7 +11,9 @@ import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 export class DebugAccessLog extends LogController {
   override incomingRequest(request: FastifyRequest): void {
     if (this.isLogDisabled(request)) return;
-    request.log.debug({ req: request }, 'incoming request');
+    // Not fastify's own serializer: a token in the query string must not reach the log.
+    const { method, hostname, ip } = request;
+    request.log.debug({ req: { method, url: redactUrl(request.url), hostname, remoteAddress: ip } }, 'incoming request');
   }
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {

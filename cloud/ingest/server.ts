@@ -1,3 +1,4 @@
+import { redactUrl } from '../../lib/redact-url.js';
 import { fastify, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Logger } from '../../lib/log.js';
@@ -100,7 +101,7 @@ export function buildCloudServer(options: CloudServerOptions): FastifyInstance {
     const httpError = err instanceof HttpError ? err : toHttpError(err, request.routeOptions.bodyLimit ?? options.bodyLimitBytes);
     if (httpError) {
       // A rejection means a gateway or reader is misconfigured, too fast or sending garbage.
-      request.log.warn({ status: httpError.statusCode, error: httpError.code, method: request.method, url: request.url }, httpError.message);
+      request.log.warn({ status: httpError.statusCode, error: httpError.code, method: request.method, url: redactUrl(request.url) }, httpError.message);
       rejected(route, httpError.code);
       return reply.code(httpError.statusCode).headers(httpError.headers).send(httpError.toBody());
     }

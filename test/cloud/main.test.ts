@@ -58,6 +58,27 @@ describe('startCloud', () => {
     ]);
   });
 
+  test('a token put in the query string never reaches the log (issue 12 item 13)', async () => {
+    const { logger, lines } = memoryLogger('debug');
+    const t = await startTestCloud({}, logger);
+    try {
+      expect((await t.get(`/v1/tickets?state=open&token=${t.tokens.reader}&access_token=${t.tokens.gw1}`, 'not-a-token')).status).toBe(401);
+    } finally {
+      await t.close();
+    }
+    const logged = JSON.stringify(lines);
+    expect(logged).not.toContain(t.tokens.reader);
+    expect(logged).not.toContain(t.tokens.gw1);
+    expect(lines.find((l) => l.level === 40)).toMatchObject({ status: 401, url: '/v1/tickets?state=open&token=[redacted]&access_token=[redacted]' });
+  });
+
+  test('a cloud whose config accepts an example token of examples/ says so at start (issue 12 item 13)', async () => {
+    const { logger, lines } = memoryLogger();
+    const t = await startTestCloud({ readers: [{ name: 'console', tokenSha256: '95541542a6a272e2d2cf16a9aaa3be5757f75ca16bec2831fb7f755d931e869c' }] }, logger);
+    await t.close();
+    expect(lines.filter((l) => l.level === 40).map((l) => l.keys)).toEqual([['readers[0].tokenSha256']]);
+  });
+
   test('close stops listening and may be called twice', async () => {
     const t = await startTestCloud();
     const url = t.cloud.url;
