@@ -14,9 +14,9 @@ describe('SystemClock', () => {
     });
     const realNow = Date.now.bind(Date);
     vi.spyOn(Date, 'now').mockImplementation(() => realNow() - 3_600_000);
-    const waited = await Promise.race([fired, new Promise<number>((r) => setTimeout(() => r(-1), 1_000))]);
+    // Frozen would be an hour; a busy machine may be late by a second or two, not by ten.
+    const waited = await Promise.race([fired, new Promise<number>((r) => setTimeout(() => r(-1), 10_000))]);
     expect(waited).toBeGreaterThanOrEqual(45);
-    expect(waited).toBeLessThan(1_000);
   });
 
   test('a delay over 24.8 days is not run at once (Node would fire it after 1 ms)', async () => {

@@ -10,8 +10,12 @@ import { requireCommand } from '../../support/commands.js';
 import { recordingEngine } from '../../support/recording-engine.js';
 import { virtualSerialLine } from '../../support/virtual-serial.js';
 
-/** One register, a 300 ms reply timeout. */
-const NOISE = loadProfiles().get('generic/rs485-noise') as ModbusProfile;
+/**
+ * One register, and a 1.5 s reply timeout (the profile's is 300 ms): every time below is five
+ * times the profile's, so that a busy machine's pauses of a few hundred ms cannot swap the order
+ * of a reply and a timeout that the test sets 500 ms apart.
+ */
+const NOISE: ModbusProfile = { ...(loadProfiles().get('generic/rs485-noise') as ModbusProfile), responseTimeout: 1_500 };
 /** Registers hold tenths of a dB. */
 const dba = (v: number | undefined) => (v === undefined ? v : Math.round(v * 10) / 10);
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -56,10 +60,10 @@ for (const [link, connect] of Object.entries(LINKS)) {
 
     test('that arrived between two requests is not taken as the answer to the next one', async () => {
       const { sim, levels, readings, seven, eight } = await twoSensors();
-      sim.setFault(7, { slow: 700 }); // later than the quiet time after the timeout, too
-      await seven.pollOnce(); // times out at 300 ms
-      await eight.pollOnce(); // sent at 600 ms, answered at once
-      await new Promise((r) => setTimeout(r, 400)); // unit 7's reply (60 dB) came at 700 ms
+      sim.setFault(7, { slow: 3_500 }); // later than the quiet time after the timeout, too
+      await seven.pollOnce(); // times out at 1.5 s
+      await eight.pollOnce(); // sent at 3 s, answered at once
+      await new Promise((r) => setTimeout(r, 1_000)); // unit 7's reply (60 dB) came at 3.5 s
       expect(seven.health().counters).toMatchObject({ polls: 1, readings: 0, timeout: 1 });
 
       sim.setFault(7, 'none');
@@ -71,9 +75,9 @@ for (const [link, connect] of Object.entries(LINKS)) {
 
     test('that would arrive while the next request waits is let in before it is sent, and not taken either', async () => {
       const { sim, levels, readings, seven } = await twoSensors();
-      sim.setFault(7, { slow: 450 });
-      await seven.pollOnce(); // times out at 300 ms; its reply comes at 450 ms
-      sim.setFault(7, { slow: 250 }); // sent at once, this request would still wait at 450 ms
+      sim.setFault(7, { slow: 2_250 });
+      await seven.pollOnce(); // times out at 1.5 s; its reply comes at 2.25 s
+      sim.setFault(7, { slow: 1_000 }); // sent at once, this request would still wait at 2.25 s
       levels[7] = 55.4;
       await seven.pollOnce();
       expect(readings.map((r) => dba(r.metrics.noise_dba))).toEqual([55.4]);
