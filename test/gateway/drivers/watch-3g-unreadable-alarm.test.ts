@@ -1,4 +1,3 @@
-import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, test } from 'vitest';
 import { VirtualClock } from '../../../lib/clock.js';
 import { silentLogger } from '../../../lib/log.js';
@@ -8,6 +7,7 @@ import { startGateway, type GatewayHandle } from '../../../gateway/main.js';
 import type { ReadingSink } from '../../../gateway/reading-sink.js';
 import { T0 } from '../../support/rule-harness.js';
 import { tempDir } from '../../support/temp-dir.js';
+import { watchBandClient } from '../../support/watch-band-client.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -20,24 +20,7 @@ const frame = (content: string) => `[3G*8809008845*${content.length.toString(16)
 const alWithStatus = (status: string) => `AL,271219,094744,V,00.000000,N,0.0000000,E,0.00,0.0,0.0,0,100,81,0,0,${status},7,0`;
 const ECHO = '[3G*8809008845*0002*AL]';
 
-async function band(port: number): Promise<{ send(text: string): void; received(): string; replies(n: number, waitMs?: number): Promise<string> }> {
-  const socket: Socket = connect(port, '127.0.0.1');
-  cleanups.push(() => {
-    socket.destroy();
-  });
-  await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
-  let received = '';
-  socket.on('data', (c: Buffer) => (received += c.toString('latin1')));
-  return {
-    send: (text) => socket.write(Buffer.from(text, 'latin1')),
-    received: () => received,
-    async replies(n, waitMs = 3_000) {
-      const deadline = Date.now() + waitMs;
-      while ((received.match(/\]/g) ?? []).length < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-      return received;
-    },
-  };
-}
+const band = (port: number) => watchBandClient(port, cleanups);
 
 async function gateway(clock: VirtualClock): Promise<GatewayHandle> {
   const gw = await startGateway(

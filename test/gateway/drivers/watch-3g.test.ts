@@ -1,4 +1,4 @@
-import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, test } from 'vitest';
 import { VirtualClock } from '../../../lib/clock.js';
 import { silentLogger } from '../../../lib/log.js';
@@ -6,6 +6,7 @@ import { gatewayConfigSchema } from '../../../gateway/config.js';
 import { startGateway, type GatewayHandle } from '../../../gateway/main.js';
 import { T0 } from '../../support/rule-harness.js';
 import { tempDir } from '../../support/temp-dir.js';
+import { watchBandClient } from '../../support/watch-band-client.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -27,25 +28,7 @@ async function gateway(clock = new VirtualClock(T0)): Promise<GatewayHandle> {
   return gw;
 }
 
-/** A wristband's TCP connection: send text, collect what the gateway answers. */
-async function band(port: number): Promise<{ socket: Socket; send(text: string): void; replies(n: number): Promise<string> }> {
-  const socket = connect(port, '127.0.0.1');
-  cleanups.push(() => {
-    socket.destroy();
-  });
-  await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
-  let received = '';
-  socket.on('data', (c: Buffer) => (received += c.toString('latin1')));
-  return {
-    socket,
-    send: (text) => socket.write(Buffer.from(text, 'latin1')),
-    async replies(n) {
-      const deadline = Date.now() + 3_000;
-      while ((received.match(/\]/g) ?? []).length < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-      return received;
-    },
-  };
-}
+const band = (port: number) => watchBandClient(port, cleanups);
 
 describe('4G wristbands dialling in with the 3G watch protocol', () => {
   test('LK is echoed; an SOS (AL, status bit 16) is a P1 alert on disk before its AL reply goes out', async () => {
