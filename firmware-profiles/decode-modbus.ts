@@ -30,24 +30,46 @@ export function decodeRegisters(point: ModbusPoint, words: readonly number[]): n
   }
 }
 
+/** The points of a poll decoded one by one: the values read, and why each other point has none. */
+export interface ModbusPartialDecode {
+  metrics: Partial<Record<Metric, number>>;
+  unreadable: Partial<Record<Metric, string>>;
+}
+
 /**
- * Decodes every point of a profile from the replies of a poll. Never throws: a reply that is
- * short, or a value that is not a number or out of range, is a reason to count and log.
+ * Decodes each point of a profile from the replies of a poll, on its own: a point whose registers
+ * no reply covers (the device refused that block), or whose value is not a number or out of
+ * range, is listed with its reason, and the others keep their values. Never throws.
  */
-export function decodeModbusPoints(profile: ModbusProfile, reads: readonly ModbusRead[]): ModbusDecodeResult {
+export function decodeModbusPointsEach(profile: ModbusProfile, reads: readonly ModbusRead[]): ModbusPartialDecode {
   const metrics: Partial<Record<Metric, number>> = {};
+  const unreadable: Partial<Record<Metric, string>> = {};
   for (const point of profile.points) {
     const n = REGISTERS_OF[point.dataType];
     const read = reads.find((r) => r.inputType === point.inputType && r.address <= point.address && point.address + n <= r.address + r.words.length);
-    if (!read) return { ok: false, reason: `${point.metric}: no reply covers ${point.inputType} registers ${point.address}..${point.address + n - 1}` };
+    if (!read) {
+      unreadable[point.metric] = `${point.metric}: no reply covers ${point.inputType} registers ${point.address}..${point.address + n - 1}`;
+      continue;
+    }
     const raw = decodeRegisters(point, read.words.slice(point.address - read.address));
     const value = raw * point.scale + point.offset;
-    if (!Number.isFinite(value)) return { ok: false, reason: `${point.metric}: registers at ${point.address} hold no number (${raw})` };
-    if (point.min !== undefined && value < point.min) return { ok: false, reason: `${point.metric} = ${value} is below ${point.min}` };
-    if (point.max !== undefined && value > point.max) return { ok: false, reason: `${point.metric} = ${value} is above ${point.max}` };
-    metrics[point.metric] = value;
+    if (!Number.isFinite(value)) unreadable[point.metric] = `${point.metric}: registers at ${point.address} hold no number (${raw})`;
+    else if (point.min !== undefined && value < point.min) unreadable[point.metric] = `${point.metric} = ${value} is below ${point.min}`;
+    else if (point.max !== undefined && value > point.max) unreadable[point.metric] = `${point.metric} = ${value} is above ${point.max}`;
+    else metrics[point.metric] = value;
   }
-  return { ok: true, metrics };
+  return { metrics, unreadable };
+}
+
+/**
+ * Decodes every point of a profile from the replies of a poll, all or nothing (a profile's
+ * fixtures are whole polls). Never throws: a reply that is short, or a value that is not a number
+ * or out of range, is a reason to count and log.
+ */
+export function decodeModbusPoints(profile: ModbusProfile, reads: readonly ModbusRead[]): ModbusDecodeResult {
+  const { metrics, unreadable } = decodeModbusPointsEach(profile, reads);
+  const first = Object.values(unreadable)[0];
+  return first === undefined ? { ok: true, metrics } : { ok: false, reason: first };
 }
 
 export interface PlannedRead {

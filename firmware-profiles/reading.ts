@@ -10,4 +10,9 @@ export interface Reading {
   events?: readonly DeviceEvent[];
   /** What the device sent, when it could not be read (an unreadable alarm): for the people who go. */
   eventNote?: string;
+  /**
+   * Points of a polled device that could not be read in this poll (an exception reply to one
+   * block), with why: the rest of the reading is good. Absent when every point was read.
+   */
+  unreadable?: Partial<Record<Metric, string>>;
 }

@@ -5,6 +5,7 @@ import { idSchema } from '../lib/ids.js';
 import { sha256HexSchema } from '../lib/tokens.js';
 import { DEFAULT_TIME_ZONE, timeZoneSchema } from '../lib/local-time.js';
 import { loadConfigFile } from '../lib/config-file.js';
+import { DEFAULT_RETAINED_LIMITS } from './drivers/mqtt-retained.js';
 import { DEFAULT_RULES, DEFAULT_TAG_OVERRIDES } from './rules/defaults.js';
 import { householdSchema, resolveRuleBook, tagOverrideSchema } from './rules/rule-book.js';
 
@@ -28,6 +29,9 @@ export const deviceConfigSchema = z
   .strict();
 export type DeviceConfig = z.infer<typeof deviceConfigSchema>;
 
+/** A reply timeout set in gateway.yaml: long enough for a slow RS-485 line, short enough not to stall it. */
+const replyTimeoutSchema = durationSchema.refine((ms) => ms >= 20 && ms <= 30_000, 'a reply timeout between 20ms and 30s');
+
 /** A Modbus device on a bus: its profile says how to read it. */
 export const modbusDeviceConfigSchema = z
   .object({
@@ -38,6 +42,8 @@ export const modbusDeviceConfigSchema = z
     unitId: z.number().int().min(1).max(247).optional(),
     /** How often it is read. @default the profile's */
     pollInterval: durationSchema.optional(),
+    /** How long its reply may take (a slow RS-485 sensor). @default the bus's, else the profile's */
+    responseTimeout: replyTimeoutSchema.optional(),
   })
   .strict();
 
@@ -68,6 +74,8 @@ export const modbusBusConfigSchema = z
       .optional(),
     /** An RS-485 line behind a serial device server: Modbus RTU frames, CRCs and all, over TCP. */
     rtuOverTcp: serialDeviceServerSchema.optional(),
+    /** How long a reply may take on this bus, for every device that does not set its own. @default each profile's */
+    responseTimeout: replyTimeoutSchema.optional(),
     devices: z.array(modbusDeviceConfigSchema).min(1, 'list the devices on this bus'),
   })
   .strict()
@@ -98,10 +106,14 @@ export const dlt645LineConfigSchema = z
             address: z.string().regex(/^\d{12}$/, "the meter's 12-digit address from its nameplate"),
             /** How often it is read. @default the profile's */
             pollInterval: durationSchema.optional(),
+            /** How long its reply may take. @default the line's, else the profile's */
+            responseTimeout: replyTimeoutSchema.optional(),
           })
           .strict(),
       )
       .min(1, 'list the meters on this line'),
+    /** How long a reply may take on this line, for every meter that does not set its own. @default each profile's */
+    responseTimeout: replyTimeoutSchema.optional(),
   })
   .strict()
   .superRefine((line, ctx) => {
@@ -146,6 +158,20 @@ export const gatewayConfigSchema = z
          * anyone who can reach the port could then forge a meter's readings. @default false
          */
         allowAnonymous: z.boolean().default(false),
+        /**
+         * Caps on the retained messages the broker keeps in memory, per client identity and in
+         * total; over a cap a retained publish is taken as a plain one. Each @default as in
+         * gateway/drivers/mqtt-retained.ts (200 messages / 4 MiB a client, 10,000 / 64 MiB in all).
+         */
+        retained: z
+          .object({
+            perClientMessages: z.number().int().min(1).default(DEFAULT_RETAINED_LIMITS.perClientMessages),
+            perClientBytes: z.number().int().min(1).default(DEFAULT_RETAINED_LIMITS.perClientBytes),
+            totalMessages: z.number().int().min(1).default(DEFAULT_RETAINED_LIMITS.totalMessages),
+            totalBytes: z.number().int().min(1).default(DEFAULT_RETAINED_LIMITS.totalBytes),
+          })
+          .strict()
+          .optional(),
         /** Clients that publish for many devices (a Zigbee2MQTT bridge), limited to topic filters. */
         bridges: z
           .array(

@@ -48,6 +48,16 @@ const MIGRATIONS: readonly string[] = [
      value TEXT NOT NULL
    );
    INSERT INTO gateway_meta (key, value) VALUES ('readings_stream', lower(hex(randomblob(16)))), ('readings_dropped', '0');`,
+  // QoS 1 frames with events as first received: a resend after a crash is the same press (gateway/drivers/mqtt-resends.ts).
+  `CREATE TABLE mqtt_receipts (
+     client_id TEXT NOT NULL,
+     message_id INTEGER NOT NULL,
+     topic TEXT NOT NULL,
+     payload_sha256 TEXT NOT NULL,
+     received_at INTEGER NOT NULL,
+     PRIMARY KEY (client_id, message_id)
+   );
+   CREATE INDEX mqtt_receipts_received_at ON mqtt_receipts (received_at);`,
 ];
 
 export function openGatewayDatabase(dataDir: string): SqliteDatabase {

@@ -17,6 +17,7 @@ import { WatchServer, type WatchServerCounters } from './drivers/watch-3g-server
 import { MqttAcl } from './drivers/mqtt-acl.js';
 import { mqttDevicesByTopic } from './drivers/mqtt-devices.js';
 import { connectUpstream } from './drivers/mqtt-upstream.js';
+import { ResentFrames } from './drivers/mqtt-resends.js';
 import { MqttIngest, type MqttIngestCounters } from './drivers/mqtt-ingest.js';
 import { Outbox } from './outbox.js';
 import { RuleEngine } from './rules/engine.js';
@@ -173,7 +174,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     const activity = new DeviceActivity(clock);
     for (const d of devices.values()) activity.register(d.context, 'mqtt');
     for (const w of wristbands.values()) activity.register(w, 'watch');
-    const ingest = new MqttIngest(devices, sink, activity, clock, logger.child({ component: 'mqtt' }));
+    const ingest = new MqttIngest(devices, sink, activity, clock, logger.child({ component: 'mqtt' }), new ResentFrames(db));
     const byId = new Map([...devices.values()].map((d) => [d.context.deviceId, d]));
     const acl = new MqttAcl(
       {
@@ -194,8 +195,9 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
       ratePerClient: config.mqtt.ratePerClient,
       ratePerClientBurst: config.mqtt.ratePerClientBurst,
       isUrgent: (topic) => (devices.get(topic)?.profile.events.length ?? 0) > 0,
+      ...(config.mqtt.retained ? { retainedLimits: config.mqtt.retained } : {}),
       logger: logger.child({ component: 'mqtt' }),
-      onFrame: (topic, payload, clientId) => ingest.handle(topic, payload, clientId),
+      onFrame: (topic, payload, clientId, messageId) => ingest.handle(topic, payload, clientId, messageId),
       onVerdict: (verdict) => ingest.count(verdict),
     });
     opened.add('MQTT broker', () => broker.close());
@@ -209,7 +211,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
         username: upstreamConfig.username,
         password: upstreamConfig.password ?? process.env.GRIDWATCH_UPSTREAM_PASSWORD,
         topics: [...devices.keys()],
-        onFrame: (topic, payload) => ingest.handle(topic, payload, 'upstream'),
+        onFrame: (topic, payload, messageId) => ingest.handle(topic, payload, 'upstream', messageId),
         logger: logger.child({ component: 'mqtt-upstream' }),
       });
     if (upstream) opened.add('upstream MQTT connection', () => upstream.close());

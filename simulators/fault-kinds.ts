@@ -11,7 +11,7 @@ import { mqttFaultSchema } from './mqtt-device.js';
 export const FAULT_KINDS = {
   mqtt: { schema: mqttFaultSchema, device: 'an MQTT device', takes: 'none, silent, garbage' },
   watch: { schema: mqttFaultSchema, device: 'a 4G wristband', takes: 'none, silent, garbage' },
-  modbus: { schema: modbusFaultSchema, device: 'a Modbus device', takes: 'none, silent, crc, garbage, { slow: "3s" }, { exception: 4 }' },
+  modbus: { schema: modbusFaultSchema, device: 'a Modbus device', takes: 'none, silent, crc, garbage, { slow: "3s" }, { exception: 4 }, { exception: 2, register: 342 }' },
   dlt645: { schema: dlt645FaultSchema, device: 'a DL/T 645 meter', takes: 'none, silent, checksum, garbage, { slow: "3s" }, { error: 2 }' },
 } as const;
 export type FaultKind = keyof typeof FAULT_KINDS;

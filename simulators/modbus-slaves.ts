@@ -14,7 +14,8 @@ import { seededRandom } from './random.js';
  * - `silent`: never answers, so the master times out;
  * - `{ slow: ms }`: answers, that much later;
  * - `{ exception: code }`: answers every request with that exception (02 illegal data address,
- *   04 device failure, 06 busy...);
+ *   04 device failure, 06 busy...); with `register`, only requests that include that register
+ *   (a meter variant without that register: the others answer as usual);
  * - `crc`: on RTU (a serial line, or one behind a serial device server), its reply with a wrong
  *   CRC. Modbus TCP has no CRC (TCP's own checksum hides damage on the wire), so over Modbus TCP
  *   it answers what a TCP-to-RTU gateway answers when the RTU reply behind it failed its CRC:
@@ -24,7 +25,7 @@ import { seededRandom } from './random.js';
 export const modbusFaultSchema = z.union([
   z.enum(['none', 'silent', 'crc', 'garbage']),
   z.object({ slow: replyDelaySchema }).strict(),
-  z.object({ exception: z.number().int().min(1).max(255) }).strict(),
+  z.object({ exception: z.number().int().min(1).max(255), register: z.number().int().min(0).max(65535).optional() }).strict(),
 ]);
 export type ModbusFault = z.output<typeof modbusFaultSchema>;
 
@@ -74,7 +75,9 @@ export class SimulatedSlaves {
     const slave = this.#slaves.get(unitId);
     if (!slave || slave.fault === 'silent') return undefined;
     const { fault } = slave;
-    if (typeof fault === 'object' && 'exception' in fault) return { pdu: exceptionPdu(request[0] ?? 0, fault.exception), delayMs: 0, damage: 'none' };
+    if (typeof fault === 'object' && 'exception' in fault && (fault.register === undefined || includesRegister(request, fault.register))) {
+      return { pdu: exceptionPdu(request[0] ?? 0, fault.exception), delayMs: 0, damage: 'none' };
+    }
     let table: ReturnType<typeof registerTable>;
     try {
       table = registerTable(slave.profile, slave.values());
@@ -86,7 +89,7 @@ export class SimulatedSlaves {
     const unreadable = unencodedIn(request, table.unencoded);
     if (unreadable) this.#logger.warn({ unitId, metric: unreadable.point.metric, reason: unreadable.reason }, 'simulated slave answers exception 04: a register cannot hold its value');
     const pdu = unreadable ? exceptionPdu(request[0] ?? 0, SERVER_DEVICE_FAILURE) : answerPdu(request, this.#model(slave, table));
-    if (typeof fault === 'object') return { pdu, delayMs: fault.slow, damage: 'none' };
+    if (typeof fault === 'object') return { pdu, delayMs: 'slow' in fault ? fault.slow : 0, damage: 'none' };
     return { pdu, delayMs: 0, damage: fault === 'none' ? 'none' : fault };
   }
 
@@ -104,6 +107,13 @@ export class SimulatedSlaves {
 }
 
 /** The first point a read request (03 or 04) covers whose value its registers cannot hold. */
+/** Whether a read request (function 03 or 04) covers `register`. */
+function includesRegister(request: Buffer, register: number): boolean {
+  if ((request[0] !== 0x03 && request[0] !== 0x04) || request.length !== 5) return false;
+  const [first, count] = [request.readUInt16BE(1), request.readUInt16BE(3)];
+  return first <= register && register < first + count;
+}
+
 function unencodedIn(request: Buffer, unencoded: readonly UnencodedPoint[]): UnencodedPoint | undefined {
   const table = request[0] === 0x03 ? 'holding' : request[0] === 0x04 ? 'input' : undefined;
   if (!table || request.length !== 5 || unencoded.length === 0) return undefined;

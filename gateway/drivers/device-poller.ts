@@ -5,13 +5,16 @@ import type { ReadingSink } from '../reading-sink.js';
 import type { DeviceContext } from '../rules/evaluator.js';
 import { DeviceReadError, type ReadFault } from './read-fault.js';
 
-export type PollCounters = Record<'polls' | 'readings' | 'malformed' | ReadFault, number>;
+/** `partial`: polls that gave a reading with some points unreadable (see DeviceHealth.unreadable). */
+export type PollCounters = Record<'polls' | 'readings' | 'partial' | 'malformed' | ReadFault, number>;
 
 export interface DeviceHealth {
   deviceId: string;
   online: boolean;
   lastSeenAt: number | null;
   lastFault: string | null;
+  /** Points the last poll could not read, with why (the device answers, these registers do not). */
+  unreadable: Partial<Record<Metric, string>>;
   counters: PollCounters;
 }
 
@@ -25,7 +28,9 @@ export function pollScheduleOf(profile: { pollInterval: number; heartbeat: numbe
 }
 
 /** What one poll of a device gives: its values, or why there are none. */
-export type PollOutcome = { ok: true; metrics: Partial<Record<Metric, number>> } | { ok: false; fault: ReadFault | 'malformed'; reason: string };
+export type PollOutcome =
+  | { ok: true; metrics: Partial<Record<Metric, number>>; unreadable?: Partial<Record<Metric, string>> }
+  | { ok: false; fault: ReadFault | 'malformed'; reason: string };
 
 /**
  * Polls one device on an interval, on the clock's grid (a first poll at once), and hands each
@@ -33,11 +38,12 @@ export type PollOutcome = { ok: true; metrics: Partial<Record<Metric, number>> }
  * thrown: a dead device makes its own poll fail, no more. The line-specific part is `read`.
  */
 export abstract class DevicePoller {
-  readonly counters: PollCounters = { polls: 0, readings: 0, malformed: 0, timeout: 0, exception: 0, crc: 0, disconnected: 0, other: 0 };
+  readonly counters: PollCounters = { polls: 0, readings: 0, partial: 0, malformed: 0, timeout: 0, exception: 0, crc: 0, disconnected: 0, other: 0 };
   #timer: TimerHandle | null = null;
   #nextAt = 0;
   #lastSeenAt: number | null = null;
   #lastFault: string | null = null;
+  #unreadable: Partial<Record<Metric, string>> = {};
   #failuresInARow = 0;
   #polling: Promise<void> | null = null;
 
@@ -76,6 +82,7 @@ export abstract class DevicePoller {
       online: this.#failuresInARow < 3 && this.#lastSeenAt !== null,
       lastSeenAt: this.#lastSeenAt,
       lastFault: this.#lastFault,
+      unreadable: { ...this.#unreadable },
       counters: { ...this.counters },
     };
   }
@@ -92,7 +99,22 @@ export abstract class DevicePoller {
     this.#failuresInARow = 0;
     this.#lastSeenAt = this.clock.now();
     this.counters.readings++;
-    this.engine.process({ deviceId: this.context.deviceId, at: this.#lastSeenAt, metrics: outcome.metrics }, this.context);
+    this.#noteUnreadable(outcome.unreadable ?? {});
+    const reading = { deviceId: this.context.deviceId, at: this.#lastSeenAt, metrics: outcome.metrics };
+    this.engine.process(outcome.unreadable ? { ...reading, unreadable: outcome.unreadable } : reading, this.context);
+  }
+
+  /** Logs a point that stops (or starts again) being readable once, not every poll. */
+  #noteUnreadable(now: Partial<Record<Metric, string>>): void {
+    if (Object.keys(now).length > 0) this.counters.partial++;
+    const before = this.#unreadable;
+    const started = Object.keys(now).filter((m) => !(m in before));
+    const recovered = Object.keys(before).filter((m) => !(m in now));
+    this.#unreadable = now;
+    if (started.length > 0) {
+      this.logger.warn({ device: this.context.deviceId, line: this.lineId, points: started, reasons: now }, 'points unreadable; the device answers for the others, which are kept');
+    }
+    if (recovered.length > 0) this.logger.info({ device: this.context.deviceId, line: this.lineId, points: recovered }, 'points readable again');
   }
 
   #fail(kind: string, reason: string): void {

@@ -16,7 +16,13 @@ export function dlt645FromConfig(lines: readonly Dlt645LineConfig[], profiles: P
       if (!profile) throw new InputError(`${where}.devices[${i}].profile: unknown profile "${d.profile}"`);
       if (profile.transport !== 'dlt645') throw new InputError(`${where}.devices[${i}].profile: ${d.profile} is not a DL/T 645 meter`);
       const { pollIntervalMs, heartbeatMs } = pollScheduleOf(profile, d.pollInterval);
-      return { context: { deviceId: d.id, householdId: d.householdId, heartbeatMs }, profile, address: d.address, pollIntervalMs };
+      return {
+        context: { deviceId: d.id, householdId: d.householdId, heartbeatMs },
+        profile,
+        address: d.address,
+        pollIntervalMs,
+        responseTimeoutMs: d.responseTimeout ?? config.responseTimeout ?? profile.responseTimeout,
+      };
     });
     return { line: new Dlt645Line(config.id, serialLineFor(config, devices.map((d) => d.profile.serial), where), logger), devices };
   });

@@ -67,7 +67,7 @@ function connectSocket(host: string, port: number, timeoutMs: number): Promise<S
  * recovery does (it sleeps a response timeout, then flushes), so that a slave answering late
  * does so into the buffer about to be emptied, not while another reply is awaited. A dead slave
  * on an RTU line thus costs the others up to twice its timeout. A reply later still than that
- * cannot be told from the next one's: such a slave needs a longer responseTimeout in its profile.
+ * cannot be told from the next one's: such a slave needs a longer responseTimeout (gateway.yaml: on the device or its bus).
  */
 export class ModbusBus {
   // modbus-serial is CommonJS: under NodeNext its class is the default export's `default` (the same object at run time).

@@ -19,7 +19,13 @@ export function modbusFromConfig(buses: readonly ModbusBusConfig[], profiles: Pr
       if (!profile) throw new InputError(`${where}.devices[${i}].profile: unknown profile "${d.profile}"`);
       if (profile.transport !== 'modbus') throw new InputError(`${where}.devices[${i}].profile: ${d.profile} is not a Modbus device`);
       const { pollIntervalMs, heartbeatMs } = pollScheduleOf(profile, d.pollInterval);
-      return { context: { deviceId: d.id, householdId: d.householdId, heartbeatMs }, profile, unitId: d.unitId ?? profile.unitId, pollIntervalMs };
+      return {
+        context: { deviceId: d.id, householdId: d.householdId, heartbeatMs },
+        profile,
+        unitId: d.unitId ?? profile.unitId,
+        pollIntervalMs,
+        responseTimeoutMs: d.responseTimeout ?? config.responseTimeout ?? profile.responseTimeout,
+      };
     });
     const units = new Set<number>();
     devices.forEach((d, i) => {

@@ -1,6 +1,7 @@
 import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/log.js';
-import { decodeModbusPoints, planModbusReads, type PlannedRead } from '../../firmware-profiles/decode-modbus.js';
+import { decodeModbusPointsEach, planModbusReads, type PlannedRead } from '../../firmware-profiles/decode-modbus.js';
+import type { Metric } from '../../firmware-profiles/metrics.js';
 import type { ModbusRead } from '../../firmware-profiles/modbus-schema.js';
 import type { ModbusProfile } from '../../firmware-profiles/schema.js';
 import type { ReadingSink } from '../reading-sink.js';
@@ -17,6 +18,8 @@ export interface ModbusDevice {
   unitId: number;
   /** @default the profile's pollInterval */
   pollIntervalMs?: number;
+  /** How long a reply may take (gateway.yaml: the device's, else its bus's). @default the profile's responseTimeout */
+  responseTimeoutMs?: number;
 }
 
 /**
@@ -44,19 +47,39 @@ export class ModbusPoller extends DevicePoller {
 
   protected async read(): Promise<PollOutcome> {
     const reads: ModbusRead[] = [];
-    for (const planned of this.#plan) {
+    /** Why each block that was not read failed, by its registers. */
+    const refused: Array<{ planned: PlannedRead; fault: ReadFault; reason: string }> = [];
+    const timeout = this.device.responseTimeoutMs ?? this.device.profile.responseTimeout;
+    blocks: for (const planned of this.#plan) {
       for (let attempt = 1; ; attempt++) {
         try {
-          const words = await this.bus.read(this.device.unitId, planned.inputType, planned.address, planned.count, this.device.profile.responseTimeout);
+          const words = await this.bus.read(this.device.unitId, planned.inputType, planned.address, planned.count, timeout);
           reads.push({ inputType: planned.inputType, address: planned.address, words });
           break;
         } catch (err) {
           const e = this.countFault(err);
-          if (!RETRIED.has(e.fault) || attempt >= ATTEMPTS) return { ok: false, fault: e.fault, reason: `${planned.inputType} ${planned.address}+${planned.count}: ${e.message}` };
+          if (RETRIED.has(e.fault) && attempt < ATTEMPTS) continue;
+          const reason = `${planned.inputType} ${planned.address}+${planned.count}: ${e.message}`;
+          refused.push({ planned, fault: e.fault, reason });
+          // An exception is the device refusing this block alone: the others are still asked. A
+          // silent slave, a line that is down or replies that stay garbled would cost every later
+          // block a timeout of its own: the poll ends with what was read.
+          if (e.fault !== 'exception') break blocks;
+          break;
         }
       }
     }
-    const decoded = decodeModbusPoints(this.device.profile, reads);
-    return decoded.ok ? decoded : { ok: false, fault: 'malformed', reason: decoded.reason };
+    const { metrics, unreadable } = decodeModbusPointsEach(this.device.profile, reads);
+    // A point in a block the device refused is unreadable for that block's reason.
+    for (const point of this.device.profile.points) {
+      if (!(point.metric in unreadable)) continue;
+      const block = refused.find(({ planned }) => planned.inputType === point.inputType && planned.address <= point.address && point.address < planned.address + planned.count);
+      if (block) unreadable[point.metric] = `${point.metric}: ${block.reason}`;
+    }
+    if (Object.keys(metrics).length === 0) {
+      const first = refused[0];
+      return first ? { ok: false, fault: first.fault, reason: first.reason } : { ok: false, fault: 'malformed', reason: Object.values(unreadable)[0] ?? 'no point decoded' };
+    }
+    return Object.keys(unreadable).length === 0 ? { ok: true, metrics } : { ok: true, metrics, unreadable: unreadable as Partial<Record<Metric, string>> };
   }
 }

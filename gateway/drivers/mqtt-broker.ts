@@ -42,7 +42,7 @@ export interface MqttBrokerOptions {
    * and the device publishes again after reconnecting. It also gets the status messages the ACL
    * names (a device or its bridge saying it is online or offline, often as its MQTT will).
    */
-  onFrame: (topic: string, payload: Buffer, clientId: string) => Promise<void> | undefined;
+  onFrame: (topic: string, payload: Buffer, clientId: string, messageId?: number) => Promise<void> | undefined;
   /** Who may connect, publish and subscribe. */
   acl: MqttAcl;
   /** Per-client ingress limit: PUBLISH packets a second and burst; over it the client is not read until its rate allows. */
@@ -175,7 +175,7 @@ export async function startMqttBroker(opts: MqttBrokerOptions): Promise<MqttBrok
       };
       let durable: Promise<void> | undefined;
       try {
-        durable = opts.onFrame(packet.topic, payload, client?.id ?? '');
+        durable = opts.onFrame(packet.topic, payload, client?.id ?? '', packet.qos > 0 ? packet.messageId : undefined);
       } catch (err) {
         refuse(err);
         return;

@@ -6,6 +6,7 @@ import type { ReadingSink } from '../reading-sink.js';
 import type { BrokerVerdict } from './mqtt-broker.js';
 import type { MqttDevice } from './mqtt-devices.js';
 import { availabilityTopics, parseAvailability } from './mqtt-availability.js';
+import type { ResentFrames } from './mqtt-resends.js';
 
 export interface MqttIngestCounters {
   frames: number;
@@ -35,6 +36,8 @@ export interface MqttIngestCounters {
   retainDropped: number;
   /** Devices said offline or online by themselves or their bridge (a will, Zigbee2MQTT's availability). */
   availability: number;
+  /** QoS 1 frames with an event received again after the gateway restarted (one press, not two). */
+  resent: number;
 }
 
 /**
@@ -61,6 +64,7 @@ export class MqttIngest {
     retainCleared: 0,
     retainDropped: 0,
     availability: 0,
+    resent: 0,
   };
   readonly #availability: Map<string, string[]>;
 
@@ -84,6 +88,8 @@ export class MqttIngest {
     private readonly activity: DeviceActivity,
     private readonly clock: Clock,
     private readonly logger: Logger,
+    /** Recognises a QoS 1 event frame sent again after a crash. @default none: every frame is new */
+    private readonly resends?: ResentFrames,
   ) {
     this.#availability = availabilityTopics(devices.values());
   }
@@ -100,8 +106,11 @@ export class MqttIngest {
     this.logger.info({ topic, client: clientId, devices: deviceIds, state }, `device${deviceIds.length > 1 ? 's' : ''} reported ${state}`);
   }
 
-  /** Reads a frame; returns, for a reading, when it is durable (acknowledge the device then). */
-  handle(topic: string, payload: Buffer, clientId: string): Promise<void> | undefined {
+  /**
+   * Reads a frame; returns, for a reading, when it is durable (acknowledge the device then).
+   * `messageId` is the packet id of a QoS 1 publish (absent for QoS 0).
+   */
+  handle(topic: string, payload: Buffer, clientId: string, messageId?: number): Promise<void> | undefined {
     const device = this.devices.get(topic);
     const status = device ? undefined : this.#availability.get(topic);
     if (status) {
@@ -126,7 +135,20 @@ export class MqttIngest {
     }
     this.counters.readings++;
     this.activity.seen(device.context.deviceId);
-    const reading = { deviceId: device.context.deviceId, at: this.clock.now(), metrics: decoded.metrics };
+    const now = this.clock.now();
+    if (decoded.events.length > 0 && messageId !== undefined && this.resends) {
+      const firstAt = this.resends.receive({ clientId, messageId, topic, payload }, now);
+      if (firstAt !== undefined) {
+        // The same press, sent again because its PUBACK never went out: its events at their first
+        // receipt time (the event rule raised, or raises now, once for that time); its values are
+        // not news.
+        this.counters.resent++;
+        this.logger.info({ device: device.context.deviceId, client: clientId, messageId, firstReceivedAt: new Date(firstAt).toISOString() }, 'QoS 1 frame with an event received again: the same press');
+        this.engine.process({ deviceId: device.context.deviceId, at: firstAt, metrics: {}, events: decoded.events }, device.context);
+        return this.engine.durable?.();
+      }
+    }
+    const reading = { deviceId: device.context.deviceId, at: now, metrics: decoded.metrics };
     this.engine.process(decoded.events.length > 0 ? { ...reading, events: decoded.events } : reading, device.context);
     return this.engine.durable?.();
   }

@@ -11,7 +11,7 @@ export interface UpstreamOptions {
   topics: readonly string[];
   /** As for the embedded broker: synchronous, throws only when the frame could not be stored. */
   /** Reads a frame; a promise says when it is durable (the PUBACK waits for it). */
-  onFrame: (topic: string, payload: Buffer) => Promise<void> | undefined;
+  onFrame: (topic: string, payload: Buffer, messageId?: number) => Promise<void> | undefined;
   logger: Logger;
 }
 
@@ -42,7 +42,7 @@ export function connectUpstream(o: UpstreamOptions): Upstream {
       done(err as Error);
     };
     try {
-      const durable = o.onFrame(packet.topic, Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload));
+      const durable = o.onFrame(packet.topic, Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload), packet.qos > 0 ? packet.messageId : undefined);
       if (durable) durable.then(() => done(), refuse);
       else done();
     } catch (err) {

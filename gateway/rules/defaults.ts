@@ -43,6 +43,8 @@ export const DEFAULT_RULES: readonly RuleInput[] = [
     grade: 'P3',
   },
   { id: 'device-silent', kind: 'device-silent', title: 'device silent', factor: 2, grade: 'P4' },
+  // A polled meter that answers but refuses some registers: its other values keep coming.
+  { id: 'device-faulty', kind: 'points-unreadable', title: 'device faulty', factor: 2, grade: 'P4' },
 ];
 
 /** Stricter figures by household tags: 12 h without water for an elder of 80+ living alone (独居 + 高龄). */

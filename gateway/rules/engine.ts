@@ -76,7 +76,8 @@ export class RuleEngine {
 
   /**
    * Loads persisted state (dropping, and logging, state that no longer fits its rule) and looks
-   * at every (rule, device) once now: a window that closed while the gateway was down fires.
+   * at every (rule, device) once now: a window that closed while the gateway was down fires, and a
+   * kind that watches from configuration starts watching a device that never reported.
    */
   start(): void {
     this.#running = true;
@@ -96,6 +97,14 @@ export class RuleEngine {
     });
     const now = this.#o.clock.now();
     for (const key of loaded) this.#wakes.set(key, now);
+    const fresh = new Set(loaded);
+    for (const device of this.#devices.values()) {
+      for (const rule of this.#book.rulesFor(device.householdId)) {
+        const kind = kindOf(rule);
+        const key = keyOf(rule.id, device.deviceId);
+        if (kind.watchesFromConfiguration && kind.scope !== 'household' && !fresh.has(key)) this.#wakes.set(key, now);
+      }
+    }
     this.#arm();
   }
 

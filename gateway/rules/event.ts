@@ -20,16 +20,25 @@ export const eventRuleSchema = z
   .strict();
 export type EventRule = z.output<typeof eventRuleSchema>;
 
-export const eventStateSchema = z.object({ lastEpisode: z.number() });
+/** Presses remembered: a resend of any of them (a QoS 1 frame sent again after a crash) is no new press. */
+const RECENT_PRESSES = 16;
+
+export const eventStateSchema = z.object({
+  lastEpisode: z.number(),
+  /** The last presses' episodes (receipt times), the latest last. @default [lastEpisode] */
+  recent: z.array(z.number()).max(RECENT_PRESSES).optional(),
+});
 export type EventState = z.infer<typeof eventStateSchema>;
 
 export const evaluateEvent: Evaluate<EventRule, EventState> = (rule, prev, input, { device }): Step<EventState> | undefined => {
   if (input.type === 'tick' || !input.reading.events?.includes(rule.event)) return undefined;
   const { at, eventNote } = input.reading;
-  // The same frame delivered twice (a QoS 1 resend) is one press: same time, same episode.
-  if (prev && at === prev.lastEpisode) return { state: prev };
+  // The same frame delivered twice (a QoS 1 resend, which keeps its first receipt time) is one
+  // press: same time, same episode, even when later presses came in between.
+  const recent = prev ? (prev.recent ?? [prev.lastEpisode]) : [];
+  if (recent.includes(at)) return { state: prev! };
   return {
-    state: { lastEpisode: at },
+    state: { lastEpisode: Math.max(at, prev?.lastEpisode ?? at), recent: [...recent, at].slice(-RECENT_PRESSES) },
     edge: {
       kind: 'raise',
       episode: at,

@@ -7,6 +7,7 @@ import { eventStateSchema, evaluateEvent } from './event.js';
 import { evaluateGeofence, geofenceStateSchema } from './geofence.js';
 import { evaluateNightNoise, nightNoiseStateSchema } from './night-noise.js';
 import { evaluateNoChange, noChangeStateSchema } from './no-change.js';
+import { evaluatePointsUnreadable, pointsUnreadableStateSchema } from './points-unreadable.js';
 import { evaluateRange, rangeStateSchema } from './range.js';
 import type { Rule } from './schema.js';
 import { evaluateWelfare, shiftWelfare, welfareStateSchema, type WelfareState } from './welfare.js';
@@ -18,6 +19,7 @@ import {
   shiftGeofence,
   shiftNightNoise,
   shiftNoChange,
+  shiftPointsUnreadable,
   shiftRange,
 } from './time-shift.js';
 
@@ -34,6 +36,12 @@ interface Kind<R, S> {
    * from the rule's figures, so it stays valid when the rule changes. @default false
    */
   stateOutlivesChanges?: boolean;
+  /**
+   * Looked at once (a tick) for every configured device that has no state yet, when the engine
+   * starts: a device installed dead, or unplugged before its first frame, is watched from its
+   * configuration, not from a first reading that never comes. @default false
+   */
+  watchesFromConfiguration?: boolean;
 }
 
 type Kinds = { [K in Rule['kind']]: Kind<Rule, unknown> };
@@ -43,7 +51,7 @@ function kind<R, S>(
   evaluate: Evaluate<R, S>,
   stateSchema: z.ZodType<S>,
   shift: (state: S, deltaMs: number) => S,
-  options: { scope?: 'household'; stateOutlivesChanges?: boolean } = {},
+  options: { scope?: 'household'; stateOutlivesChanges?: boolean; watchesFromConfiguration?: boolean } = {},
 ): Kind<Rule, unknown> {
   return { evaluate, stateSchema, shift, ...options } as unknown as Kind<Rule, unknown>;
 }
@@ -54,7 +62,8 @@ export const RULE_KINDS: Kinds = {
   'no-change': kind(evaluateNoChange, noChangeStateSchema, shiftNoChange, { stateOutlivesChanges: true }),
   range: kind(evaluateRange, rangeStateSchema, shiftRange, { stateOutlivesChanges: true }),
   event: kind(evaluateEvent, eventStateSchema, shiftEvent, { stateOutlivesChanges: true }),
-  'device-silent': kind(evaluateDeviceSilent, deviceSilentStateSchema, shiftDeviceSilent, { stateOutlivesChanges: true }),
+  'device-silent': kind(evaluateDeviceSilent, deviceSilentStateSchema, shiftDeviceSilent, { stateOutlivesChanges: true, watchesFromConfiguration: true }),
+  'points-unreadable': kind(evaluatePointsUnreadable, pointsUnreadableStateSchema, shiftPointsUnreadable, { stateOutlivesChanges: true }),
   geofence: kind(evaluateGeofence, geofenceStateSchema, shiftGeofence),
   'night-noise': kind(evaluateNightNoise, nightNoiseStateSchema, shiftNightNoise),
   'daily-baseline': kind(evaluateDailyBaseline, dailyBaselineStateSchema, shiftDailyBaseline, { stateOutlivesChanges: true }),

@@ -6,6 +6,7 @@ import { eventRuleSchema } from './event.js';
 import { geofenceRuleSchema } from './geofence.js';
 import { nightNoiseRuleSchema } from './night-noise.js';
 import { noChangeRuleSchema } from './no-change.js';
+import { pointsUnreadableRuleSchema } from './points-unreadable.js';
 import { rangeRuleSchema } from './range.js';
 import { welfareRuleSchema } from './welfare.js';
 
@@ -20,6 +21,7 @@ export const ruleSchema = z.discriminatedUnion('kind', [
   rangeRuleSchema,
   eventRuleSchema,
   deviceSilentRuleSchema,
+  pointsUnreadableRuleSchema,
   geofenceRuleSchema,
   nightNoiseRuleSchema,
   dailyBaselineRuleSchema,

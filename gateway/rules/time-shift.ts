@@ -5,6 +5,7 @@ import type { EventState } from './event.js';
 import type { GeofenceState } from './geofence.js';
 import type { NightNoiseState } from './night-noise.js';
 import type { NoChangeState } from './no-change.js';
+import type { PointsUnreadableState } from './points-unreadable.js';
 import type { RangeState } from './range.js';
 
 /**
@@ -30,9 +31,14 @@ export const shiftNoChange = (s: NoChangeState, d: number): NoChangeState => ({
 
 export const shiftRange = (s: RangeState, d: number): RangeState => ({ ...s, lastAt: s.lastAt + d, outsideSince: at(s.outsideSince, d) });
 
-export const shiftEvent = (s: EventState, d: number): EventState => ({ lastEpisode: s.lastEpisode + d });
+export const shiftEvent = (s: EventState, d: number): EventState => ({ lastEpisode: s.lastEpisode + d, ...(s.recent ? { recent: s.recent.map((t) => t + d) } : {}) });
 
 export const shiftDeviceSilent = (s: DeviceSilentState, d: number): DeviceSilentState => ({ ...s, lastSeenAt: s.lastSeenAt + d });
+
+export const shiftPointsUnreadable = (s: PointsUnreadableState, d: number): PointsUnreadableState => ({
+  ...s,
+  failingSince: Object.fromEntries(Object.entries(s.failingSince).map(([m, t]) => [m, t + d])),
+});
 
 export const shiftGeofence = (s: GeofenceState, d: number): GeofenceState => ({
   ...s,

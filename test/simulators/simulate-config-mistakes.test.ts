@@ -116,7 +116,7 @@ describe('gridwatch simulate: fault windows', () => {
   test('each protocol lists its own faults', async () => {
     const modbusTcp = { host: '127.0.0.1', port: await freePort() };
     expect(await startError({ modbusTcp, devices: [{ id: 'em-1', kind: 'electricity', faults: [{ fault: { error: 2 }, ...window }] }] })).toBe(
-      'devices[0].faults[0].fault: {"error":2} is not a fault a Modbus device takes; write one of none, silent, crc, garbage, { slow: "3s" }, { exception: 4 }',
+      'devices[0].faults[0].fault: {"error":2} is not a fault a Modbus device takes; write one of none, silent, crc, garbage, { slow: "3s" }, { exception: 4 }, { exception: 2, register: 342 }',
     );
     expect(await startError({ broker: 'mqtt://127.0.0.1:1', fleets: [{ kind: 'water', count: 1, idPrefix: 'wm-', faults: [{ fault: { slow: '1s' }, ...window }] }] })).toBe(
       'fleets[0] device 1.faults[0].fault: {"slow":"1s"} is not a fault an MQTT device takes; write one of none, silent, garbage',

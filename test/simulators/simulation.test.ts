@@ -159,8 +159,9 @@ describe('gridwatch simulate: every device kind on its real protocol, read by th
     expect(status.mqtt).toMatchObject({ readings: 8, malformed: 2 });
     expect(status.pushed).toEqual([expect.objectContaining({ deviceId: 'wm-1', online: true, counters: { readings: 8, malformed: 2 }, lastFault: expect.any(String) })]);
     const em = status.polled.find((h) => h.deviceId === 'em-1')!;
-    // It polls each minute; only the poll at minute 3 falls in the window [2 min + 1 ms, 4 min).
-    expect(em.counters).toMatchObject({ exception: 1, timeout: 0 });
+    // It polls each minute; only the poll at minute 3 falls in the window [2 min + 1 ms, 4 min),
+    // and each of the SDM120's three blocks of registers is asked and refused then.
+    expect(em.counters).toMatchObject({ exception: 3, timeout: 0 });
     expect(em.counters.readings).toBe(em.counters.polls - 1);
     expect(em.online).toBe(true);
   });

@@ -29,8 +29,8 @@ export interface RuleHarness {
   engine: RuleEngine;
   alerts: Alert[];
   water(at: number, volumeL: number, device?: DeviceContext): Alert[];
-  /** Writes state and closes the file, as a gateway that stops cleanly does. */
-  close(): void;
+  /** Writes state and closes the file, as a gateway that stops cleanly does at `at` (@default the last `water` reading). */
+  close(at?: number): void;
 }
 
 export interface RuleHarnessOptions {
@@ -103,11 +103,11 @@ export function ruleHarness(dataDir: string, options: RuleHarnessOptions = {}): 
       alerts.push(...out);
       return out;
     },
-    close() {
+    close(at = lastAt) {
       watch?.stop();
       engine.stop();
-      states.flush(lastAt);
-      runs.alive(lastAt);
+      states.flush(at);
+      runs.alive(at);
       db.close();
     },
   };

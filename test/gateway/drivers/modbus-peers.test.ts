@@ -85,5 +85,17 @@ describe.runIf(hasPymodbus())('a Modbus server we did not write (pymodbus)', () 
     expect(em!.metrics.frequency_hz).toBeCloseTo(50.02, 4);
     expect(em!.metrics.energy_kwh).toBeCloseTo(4321.5, 2);
     expect(snd!.metrics.noise_dba).toBeCloseTo(58.7, 5);
+
+    // Unit 3 has no register 30343: pymodbus answers exception 02 to that block, and the other
+    // values are kept (issue 12, item 6).
+    const variant = new ModbusPoller({ context: { deviceId: 'em-3', householdId: 'hh-3', heartbeatMs: 60_000 }, profile: SDM120, unitId: 3 }, bus, engine, systemClock, silentLogger());
+    await variant.pollOnce();
+    const partial = readings[2]!;
+    expect(partial.deviceId).toBe('em-3');
+    expect(partial.metrics.voltage_v).toBeCloseTo(231.4, 3);
+    expect(partial.metrics.frequency_hz).toBeCloseTo(50.02, 4);
+    expect(partial.metrics.energy_kwh).toBeUndefined();
+    expect(partial.unreadable?.energy_kwh).toMatch(/^energy_kwh: input 342\+2: .*(exception|illegal)/i);
+    expect(variant.health()).toMatchObject({ online: true, counters: { exception: 1, partial: 1 } });
   });
 });

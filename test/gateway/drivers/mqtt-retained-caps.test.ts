@@ -45,6 +45,14 @@ describe('retained messages are capped and every publish counts against the rate
     expect(await retainedUnder(gateway, 'gridwatch/wm-1/junk/#')).toBe(200);
   });
 
+  test('the caps are set in gateway.yaml (mqtt.retained)', async () => {
+    gateway = await mqttGateway({ ratePerClient: 100_000, ratePerClientBurst: 100_000, retained: { perClientMessages: 5 } });
+    const meter = await gateway.connect('wm-1');
+    await Promise.all(Array.from({ length: 8 }, (_, i) => meter.publishAsync(`gridwatch/wm-1/junk/${i}`, 'x', { qos: 1, retain: true })));
+    expect(gateway.gw.status().mqtt).toMatchObject({ ignored: 8, retainDropped: 3 });
+    expect(await retainedUnder(gateway, 'gridwatch/wm-1/junk/#')).toBe(5);
+  });
+
   test('publishes to ignored topics, retained or not, count against the client rate (the ingress valve counts every PUBLISH)', async () => {
     // 50/s after a burst of 10: 60 publishes take about a second of wall time to be read.
     gateway = await mqttGateway({ ratePerClient: 50, ratePerClientBurst: 10 });

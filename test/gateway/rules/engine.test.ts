@@ -76,4 +76,36 @@ describe('the rule engine', () => {
     expect(pending(h).map((a) => [a.rule, a.grade, Date.parse(a.at)])).toEqual([['device-silent', 'P3', T0 + 30 * MINUTE + 1]]);
     h.close();
   });
+  test('a device that never reported is silent, counted from when the gateway started with it configured', async () => {
+    const band = { deviceId: 'band-1', householdId: 'hh-101', heartbeatMs: 5 * MINUTE };
+    const h = ruleHarness(tempDir(), { devices: [WATER_METER, band] });
+    // The meter reports; the band was installed dead and never sends a frame.
+    for (let t = T0; t <= T0 + HOUR; t += 15 * MINUTE) {
+      await h.clock.advanceTo(t);
+      h.water(t, 100);
+    }
+    const silent = pending(h).filter((a) => a.rule === 'device-silent');
+    expect(silent.map((a) => [a.deviceId, Date.parse(a.at), a.details['neverReported']])).toEqual([['band-1', T0 + 10 * MINUTE + 1, true]]);
+    expect(silent[0]!.summary).toContain('never reported');
+    h.close();
+  });
+
+  test('a never-seen device keeps its start of silence across a restart, and its first reading clears it', async () => {
+    const dir = tempDir();
+    const band = { deviceId: 'band-1', householdId: 'hh-101', heartbeatMs: 5 * MINUTE };
+    const h = ruleHarness(dir, { devices: [WATER_METER, band] });
+    await h.clock.advanceTo(T0 + 4 * MINUTE);
+    h.water(T0 + 4 * MINUTE, 100);
+    h.close();
+    // Back 2 minutes later: the down time is not silence, the 4 minutes before it are.
+    const clock = new VirtualClock(T0 + 6 * MINUTE);
+    const again = ruleHarness(dir, { startedAt: T0 + 6 * MINUTE, clock, devices: [WATER_METER, band] });
+    await clock.advanceTo(T0 + 30 * MINUTE);
+    const raised = pending(again).filter((a) => a.rule === 'device-silent');
+    expect(raised.map((a) => [a.deviceId, a.kind, Date.parse(a.at)])).toEqual([['band-1', 'raise', T0 + 12 * MINUTE + 1]]);
+    again.engine.process({ deviceId: 'band-1', at: T0 + 31 * MINUTE, metrics: { heart_rate_bpm: 70 }, events: [] }, band);
+    const cleared = pending(again).filter((a) => a.rule === 'device-silent' && a.kind === 'clear');
+    expect(cleared.map((a) => [a.deviceId, a.summary.includes('for the first time')])).toEqual([['band-1', true]]);
+    again.close();
+  });
 });
