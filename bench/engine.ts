@@ -6,7 +6,7 @@ import { openGatewayDatabase } from '../gateway/database.js';
 import { Outbox } from '../gateway/outbox.js';
 import { DEFAULT_RULES } from '../gateway/rules/defaults.js';
 import { RuleEngine } from '../gateway/rules/engine.js';
-import type { DeviceContext } from '../gateway/rules/evaluator.js';
+import type { DeviceContext } from '../contract/device-context.js';
 import { buildRuleBook } from '../gateway/rules/rule-book.js';
 import { RuleStateStore } from '../gateway/rules/state-store.js';
 import { GatewayRuns } from '../gateway/runs.js';

@@ -4,8 +4,8 @@ import { silentLogger } from '../lib/log.js';
 import { generateToken } from '../lib/tokens.js';
 import { cloudConfigSchema } from '../cloud/config.js';
 import { startCloud } from '../cloud/main.js';
-import { ingestAlertsResponseSchema, ingestReadingsResponseSchema } from '../cloud/ingest/wire.js';
-import type { Alert } from '../gateway/rules/alert.js';
+import { ingestAlertsResponseSchema, ingestReadingsResponseSchema } from '../contract/ingest-wire.js';
+import type { Alert } from '../contract/alert.js';
 import { makeTempDir } from '../test/support/temp-dir.js';
 
 export interface IngestBenchOptions {

@@ -3,7 +3,7 @@ import { idSchema } from '../lib/ids.js';
 import { sha256HexSchema } from '../lib/tokens.js';
 import { loadConfigFile } from '../lib/config-file.js';
 import { isPostgresUrl } from './db/connect.js';
-import { MAX_ALERTS_PER_REQUEST, MAX_READINGS_PER_REQUEST } from './ingest/wire.js';
+import { MAX_ALERTS_PER_REQUEST, MAX_READINGS_PER_REQUEST } from '../contract/ingest-wire.js';
 
 const tokenSha256Schema = sha256HexSchema;
 

@@ -10,7 +10,7 @@ import {
   ingestAlertsResponseSchema,
   ingestReadingsRequestSchema,
   ingestReadingsResponseSchema,
-} from './ingest/wire.js';
+} from '../contract/ingest-wire.js';
 
 /**
  * The OpenAPI 3.1 document of the cloud API, served at GET /openapi.json. Every body schema is

@@ -1,6 +1,6 @@
 import { decodeBcd, diBytes, parseFrame, READ_ERROR, READ_REPLY } from './dlt645-codec.js';
 import type { Dlt645Point } from './dlt645-schema.js';
-import type { Metric } from './metrics.js';
+import type { Metric } from '../contract/metrics.js';
 
 export type Dlt645DecodeResult = { ok: true; value: number } | { ok: false; reason: string };
 

@@ -1,4 +1,4 @@
-import type { DeviceEvent, Metric } from './metrics.js';
+import type { DeviceEvent, Metric } from '../contract/metrics.js';
 import type { MqttJsonProfile } from './schema.js';
 
 export type DecodeResult =

@@ -1,4 +1,4 @@
-import type { Metric } from './metrics.js';
+import type { Metric } from '../contract/metrics.js';
 import { REGISTERS_OF, type ModbusPoint, type ModbusRead } from './modbus-schema.js';
 import type { ModbusProfile } from './schema.js';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { durationSchema } from '../lib/duration.js';
-import { metricSchema } from './metrics.js';
+import { metricSchema } from '../contract/metrics.js';
 import { serialLineSchema } from './modbus-schema.js';
 
 /** One value of a DL/T 645-2007 meter: its data identifier and BCD format (as the standard's tables give them). */

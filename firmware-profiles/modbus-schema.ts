@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { durationSchema } from '../lib/duration.js';
-import { metricSchema } from './metrics.js';
+import { metricSchema } from '../contract/metrics.js';
 
 /** Register types in the words Home Assistant's modbus integration uses; the count follows from the type. */
 export const REGISTERS_OF = { int16: 1, uint16: 1, int32: 2, uint32: 2, float32: 2, float64: 4 } as const;

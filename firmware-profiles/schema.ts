@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { durationSchema } from '../lib/duration.js';
-import { deviceEventSchema, metricSchema } from './metrics.js';
+import { deviceEventSchema, metricSchema } from '../contract/metrics.js';
 import { dlt645TransportFields } from './dlt645-schema.js';
 import { modbusTransportFields } from './modbus-schema.js';
 

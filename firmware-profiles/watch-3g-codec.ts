@@ -1,4 +1,4 @@
-import type { DeviceEvent, Metric } from './metrics.js';
+import type { DeviceEvent, Metric } from '../contract/metrics.js';
 
 /**
  * The "3G watch" protocol that 4G elder wristbands speak over TCP (vendors 3G, SG, ZJ, CS...):

@@ -1,5 +1,5 @@
 import { speedOf, type Clock } from '../lib/clock.js';
-import type { DeviceContext } from './rules/evaluator.js';
+import type { DeviceContext } from '../contract/device-context.js';
 
 /** Wall time a device's heartbeat spans at least on an accelerated clock: a stalled event loop, a GC pause, a busy core. */
 const HEARTBEAT_FLOOR_WALL_MS = 5_000;

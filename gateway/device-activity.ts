@@ -1,5 +1,5 @@
 import type { Clock } from '../lib/clock.js';
-import type { DeviceContext } from './rules/evaluator.js';
+import type { DeviceContext } from '../contract/device-context.js';
 
 /** The health of a device that reports by itself (MQTT, 4G wristbands), as the status shows it. */
 export interface PushedDeviceHealth {

@@ -31,7 +31,7 @@ import { OpenedResources } from './opened-resources.js';
 import PQueue from 'p-queue';
 import { Uplink, type UplinkStatus } from './uplink.js';
 import { CloudReachability } from './cloud-reachability.js';
-import type { ReadingSink } from './reading-sink.js';
+import type { ReadingSink } from '../contract/reading-sink.js';
 import { ReadingsLane, type ReadingsLaneCounts } from './readings-lane.js';
 import { ReadingsUplink, type ReadingsUplinkStatus } from './readings-uplink.js';
 

@@ -1,5 +1,5 @@
 import type { SqliteDatabase } from '../lib/sqlite.js';
-import type { Alert } from './rules/alert.js';
+import type { Alert } from '../contract/alert.js';
 
 export interface OutboxEntry {
   seq: number;

@@ -1,8 +1,8 @@
 import type { Logger } from '../lib/log.js';
 import type { SqliteDatabase } from '../lib/sqlite.js';
-import type { WireReading } from '../cloud/ingest/wire.js';
-import type { Reading } from '../firmware-profiles/reading.js';
-import type { DeviceContext } from './rules/evaluator.js';
+import type { WireReading } from '../contract/ingest-wire.js';
+import type { Reading } from '../contract/reading.js';
+import type { DeviceContext } from '../contract/device-context.js';
 
 /** Bytes a queued reading costs beyond its JSON body (row header, seq, index entry): an estimate. */
 const ROW_OVERHEAD_BYTES = 24;

@@ -1,5 +1,5 @@
 import type { TimerHandle } from '../lib/clock.js';
-import { errorBodySchema, ingestReadingsResponseSchema, MAX_READINGS_PER_REQUEST, type WireReading } from '../cloud/ingest/wire.js';
+import { errorBodySchema, ingestReadingsResponseSchema, MAX_READINGS_PER_REQUEST, type WireReading } from '../contract/ingest-wire.js';
 import { retryAfterMs, RetryLaterError } from './backoff.js';
 import { CloudSender, type CloudSenderOptions, type CloudSenderStatus } from './cloud-sender.js';
 import type { ReadingsLane } from './readings-lane.js';

@@ -1,5 +1,5 @@
 import type { TimerHandle } from '../lib/clock.js';
-import { errorBodySchema, ingestAlertsResponseSchema } from '../cloud/ingest/wire.js';
+import { errorBodySchema, ingestAlertsResponseSchema } from '../contract/ingest-wire.js';
 import { retryAfterMs, RetryLaterError } from './backoff.js';
 import { CloudSender, type CloudSenderOptions, type CloudSenderStatus } from './cloud-sender.js';
 import type { Outbox, OutboxEntry } from './outbox.js';

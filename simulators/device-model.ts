@@ -1,4 +1,4 @@
-import type { DeviceEvent, Metric } from '../firmware-profiles/metrics.js';
+import type { DeviceEvent, Metric } from '../contract/metrics.js';
 
 export type MetricValues = Partial<Record<Metric, number>>;
 

@@ -1,7 +1,7 @@
 import type { Duplex } from 'node:stream';
 import { z } from 'zod';
 import { diBytes, encodeBcd, encodeFrame, parseFrame, READ_DATA, READ_ERROR, READ_REPLY } from '../firmware-profiles/dlt645-codec.js';
-import { isCounter, type Metric } from '../firmware-profiles/metrics.js';
+import { isCounter, type Metric } from '../contract/metrics.js';
 import type { Dlt645Point } from '../firmware-profiles/dlt645-schema.js';
 import type { Dlt645Profile } from '../firmware-profiles/schema.js';
 import { silentLogger, type Logger } from '../lib/log.js';

@@ -1,4 +1,4 @@
-import { isCounter, type DeviceEvent, type Metric } from '../firmware-profiles/metrics.js';
+import { isCounter, type DeviceEvent, type Metric } from '../contract/metrics.js';
 import type { MqttJsonProfile } from '../firmware-profiles/schema.js';
 
 /**

@@ -1,4 +1,4 @@
-import { isCounter, type Metric } from '../firmware-profiles/metrics.js';
+import { isCounter, type Metric } from '../contract/metrics.js';
 import { REGISTERS_OF, type ModbusPoint } from '../firmware-profiles/modbus-schema.js';
 import type { ModbusProfile } from '../firmware-profiles/schema.js';
 

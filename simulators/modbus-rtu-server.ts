@@ -1,4 +1,4 @@
-import type { Metric } from '../firmware-profiles/metrics.js';
+import type { Metric } from '../contract/metrics.js';
 import type { Logger } from '../lib/log.js';
 import type { ModbusProfile } from '../firmware-profiles/schema.js';
 import { LineEndpoints } from './line-endpoints.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Metric } from '../firmware-profiles/metrics.js';
+import type { Metric } from '../contract/metrics.js';
 import { REGISTERS_OF } from '../firmware-profiles/modbus-schema.js';
 import type { ModbusProfile } from '../firmware-profiles/schema.js';
 import { silentLogger, type Logger } from '../lib/log.js';

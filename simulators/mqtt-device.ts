@@ -2,7 +2,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { z } from 'zod';
 import type { Clock, TimerHandle } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
-import type { DeviceEvent } from '../firmware-profiles/metrics.js';
+import type { DeviceEvent } from '../contract/metrics.js';
 import type { MqttJsonProfile } from '../firmware-profiles/schema.js';
 import type { DeviceModel } from './device-model.js';
 import { encodeJsonPayload } from './encode-json.js';

@@ -1,7 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import type { Clock, TimerHandle } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
-import type { DeviceEvent } from '../firmware-profiles/metrics.js';
+import type { DeviceEvent } from '../contract/metrics.js';
 import { parseWatchMessage } from '../firmware-profiles/watch-3g-codec.js';
 import type { DeviceModel, MetricValues } from './device-model.js';
 import { mixSeed, seededRandom } from './random.js';

@@ -1,6 +1,6 @@
 import { isPlausibleTime } from '../ingest/plausible-time.js';
 import type { Selectable } from 'kysely';
-import type { Alert } from '../../gateway/rules/alert.js';
+import type { Alert } from '../../contract/alert.js';
 import type { AlertsTable, TicketsTable } from '../db/database.js';
 import type { Ticket } from './ticket.js';
 

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Alert, Grade } from '../../gateway/rules/alert.js';
+import type { Alert, Grade } from '../../contract/alert.js';
 import type { Clock } from '../../lib/clock.js';
 import { OPEN_TICKET_PREDICATE, type Database } from '../db/database.js';
 import { withTransactionRetry } from '../db/transaction-retry.js';
-import type { IngestAlertsResponse } from '../ingest/wire.js';
+import type { IngestAlertsResponse } from '../../contract/ingest-wire.js';
 import type { Ticket, TicketState } from './ticket.js';
 import { AlertIdConflictError } from '../ingest/alert-conflict.js';
 import { alertToRow, differingFields, newTicketRow, rowToTicket } from './ticket-rows.js';

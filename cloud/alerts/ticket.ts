@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { gradeSchema } from '../../gateway/rules/alert.js';
+import { gradeSchema } from '../../contract/alert.js';
 
 /**
  * The 12345-style closed loop (shared/DESIGN.md section 6): open (受理) -> assigned (派单) ->

@@ -1,4 +1,4 @@
-import type { Grade } from '../../gateway/rules/alert.js';
+import type { Grade } from '../../contract/alert.js';
 import type { TicketState } from '../alerts/ticket.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Alert } from '../../gateway/rules/alert.js';
+import type { Alert } from '../../contract/alert.js';
 import type { Clock } from '../../lib/clock.js';
 import type { AuthResult } from './auth.js';
 import { AlertIdConflictError } from './alert-conflict.js';
@@ -8,7 +8,7 @@ import { HttpError, invalidInput, issuesError, unauthorized } from './http-error
 import type { IngestMetrics } from './metrics.js';
 import type { RateLimiter } from './rate-limit.js';
 import { rateLimited } from './rate-limited.js';
-import { ingestAlertsRequestSchema, type IngestAlertsResponse } from './wire.js';
+import { ingestAlertsRequestSchema, type IngestAlertsResponse } from '../../contract/ingest-wire.js';
 
 /** Where ingest hands alerts on (the ticket store); an interface so ingest does not import alerts/. */
 export interface AlertSink {

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { formatPath, issuesOf, type IssueReport } from '../../lib/validation.js';
-import type { ErrorBody } from './wire.js';
+import type { ErrorBody } from '../../contract/ingest-wire.js';
 
 /**
  * An error meant for the client: every 4xx the cloud answers is one of these, turned into the

@@ -6,7 +6,7 @@ import { implausibleTimes } from './plausible-time.js';
 import type { IngestMetrics } from './metrics.js';
 import type { RateLimiter } from './rate-limit.js';
 import { rateLimited } from './rate-limited.js';
-import { ingestReadingsRequestSchema, type IngestReadingsResponse, type WireReading } from './wire.js';
+import { ingestReadingsRequestSchema, type IngestReadingsResponse, type WireReading } from '../../contract/ingest-wire.js';
 
 /** Where readings are committed once (marks and hourly rollups); an interface so ingest does not import readings/. */
 export interface ReadingCommitter {

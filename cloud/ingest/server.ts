@@ -5,7 +5,7 @@ import type { Logger } from '../../lib/log.js';
 import { DebugAccessLog } from './access-log.js';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
 import { HttpError } from './http-errors.js';
-import type { ErrorBody } from './wire.js';
+import type { ErrorBody } from '../../contract/ingest-wire.js';
 
 /** 200 answer of GET /healthz. */
 export const healthBodySchema = z.object({ status: z.literal('ok') });

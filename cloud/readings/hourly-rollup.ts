@@ -1,5 +1,5 @@
 import type { ReadingRollupsHourlyTable } from '../db/database.js';
-import type { WireReading } from '../ingest/wire.js';
+import type { WireReading } from '../../contract/ingest-wire.js';
 
 const HOUR_MS = 3_600_000;
 

@@ -2,7 +2,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Clock } from '../../lib/clock.js';
 import type { Database, ReadingRollupsHourlyTable } from '../db/database.js';
 import { withTransactionRetry } from '../db/transaction-retry.js';
-import type { WireReading } from '../ingest/wire.js';
+import type { WireReading } from '../../contract/ingest-wire.js';
 import { rollUpHourly } from './hourly-rollup.js';
 
 export interface CommitResult {

@@ -4,7 +4,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { InfluxDB } from '@influxdata/influxdb-client';
 import type { Logger } from '../../lib/log.js';
 import type { TelemetryConfig } from '../config.js';
-import type { WireReading } from '../ingest/wire.js';
+import type { WireReading } from '../../contract/ingest-wire.js';
 import { readingLine } from './reading-points.js';
 
 export interface TelemetryWriterHooks {

@@ -1,4 +1,4 @@
-import type { WireReading } from '../ingest/wire.js';
+import type { WireReading } from '../../contract/ingest-wire.js';
 
 /** The measurement every reading is written to; VictoriaMetrics names its series `reading_<metric>`. */
 export const READING_MEASUREMENT = 'reading';

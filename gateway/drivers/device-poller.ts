@@ -1,8 +1,8 @@
 import type { Clock, TimerHandle } from '../../lib/clock.js';
 import type { Logger } from '../../lib/log.js';
-import type { Metric } from '../../firmware-profiles/metrics.js';
-import type { ReadingSink } from '../reading-sink.js';
-import type { DeviceContext } from '../rules/evaluator.js';
+import type { Metric } from '../../contract/metrics.js';
+import type { ReadingSink } from '../../contract/reading-sink.js';
+import type { DeviceContext } from '../../contract/device-context.js';
 import { DeviceReadError, type ReadFault } from './read-fault.js';
 
 /** `partial`: polls that gave a reading with some points unreadable (see DeviceHealth.unreadable). */

@@ -1,10 +1,10 @@
 import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/log.js';
 import { decodeDlt645Reply } from '../../firmware-profiles/decode-dlt645.js';
-import type { Metric } from '../../firmware-profiles/metrics.js';
+import type { Metric } from '../../contract/metrics.js';
 import type { Dlt645Profile } from '../../firmware-profiles/schema.js';
-import type { ReadingSink } from '../reading-sink.js';
-import type { DeviceContext } from '../rules/evaluator.js';
+import type { ReadingSink } from '../../contract/reading-sink.js';
+import type { DeviceContext } from '../../contract/device-context.js';
 import { DevicePoller, type PollOutcome } from './device-poller.js';
 import type { ReadFault } from './read-fault.js';
 import type { Dlt645Line } from './dlt645-line.js';

@@ -1,11 +1,11 @@
 import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/log.js';
 import { decodeModbusPointsEach, planModbusReads, type PlannedRead } from '../../firmware-profiles/decode-modbus.js';
-import type { Metric } from '../../firmware-profiles/metrics.js';
+import type { Metric } from '../../contract/metrics.js';
 import type { ModbusRead } from '../../firmware-profiles/modbus-schema.js';
 import type { ModbusProfile } from '../../firmware-profiles/schema.js';
-import type { ReadingSink } from '../reading-sink.js';
-import type { DeviceContext } from '../rules/evaluator.js';
+import type { ReadingSink } from '../../contract/reading-sink.js';
+import type { DeviceContext } from '../../contract/device-context.js';
 import { DevicePoller, type PollOutcome } from './device-poller.js';
 import type { ModbusBus } from './modbus-bus.js';
 import type { ReadFault } from './read-fault.js';

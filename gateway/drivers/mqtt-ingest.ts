@@ -2,7 +2,7 @@ import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/log.js';
 import { decodeJsonPayload } from '../../firmware-profiles/decode-json.js';
 import type { DeviceActivity } from '../device-activity.js';
-import type { ReadingSink } from '../reading-sink.js';
+import type { ReadingSink } from '../../contract/reading-sink.js';
 import type { BrokerVerdict } from './mqtt-broker.js';
 import type { MqttDevice } from './mqtt-devices.js';
 import { availabilityTopics, parseAvailability } from './mqtt-availability.js';

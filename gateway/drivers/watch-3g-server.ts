@@ -2,12 +2,12 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { Clock } from '../../lib/clock.js';
 import { listen } from '../../lib/listen.js';
 import type { Logger } from '../../lib/log.js';
-import type { Reading } from '../../firmware-profiles/reading.js';
+import type { Reading } from '../../contract/reading.js';
 import { decodeWatchMessage, isWatchAlarm, parseWatchMessage, watchReply, type WatchMessage } from '../../firmware-profiles/watch-3g-codec.js';
 import type { DeviceActivity } from '../device-activity.js';
-import type { ReadingSink } from '../reading-sink.js';
+import type { ReadingSink } from '../../contract/reading-sink.js';
 import { WatchInputGuard } from './watch-3g-input-guard.js';
-import type { DeviceContext } from '../rules/evaluator.js';
+import type { DeviceContext } from '../../contract/device-context.js';
 
 export interface WatchServerOptions {
   host: string;

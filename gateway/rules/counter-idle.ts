@@ -1,12 +1,14 @@
 import { z } from 'zod';
 import { durationSchema, formatDuration } from '../../lib/duration.js';
 import { idSchema } from '../../lib/ids.js';
-import { METRICS, isCounter, metricSchema } from '../../firmware-profiles/metrics.js';
+import { METRICS, isCounter, metricSchema } from '../../contract/metrics.js';
 import { silenceBetween } from '../runs.js';
 import { isAway, windowFloor } from './absence.js';
 import { counterIncrease, EPSILON } from './counter-increase.js';
-import { cooldownSchema, gradeSchema } from './alert.js';
-import type { DeviceContext, Evaluate, GatewayContext, Step } from './evaluator.js';
+import { gradeSchema } from '../../contract/alert.js';
+import { cooldownSchema } from './cooldowns.js';
+import type { Evaluate, GatewayContext, Step } from './evaluator.js';
+import type { DeviceContext } from '../../contract/device-context.js';
 
 /**
  * "No change of a counter over a window": less than `minIncrease` of `metric` within `window`,

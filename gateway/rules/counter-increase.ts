@@ -1,4 +1,4 @@
-import { maxRatePerMinute, resetDrop, type Metric } from '../../firmware-profiles/metrics.js';
+import { maxRatePerMinute, resetDrop, type Metric } from '../../contract/metrics.js';
 
 /** Counters are decimals (12345.6 L); binary sums of them are not exact (16.4 - 6.4 < 10). */
 export const EPSILON = 1e-6;

@@ -1,11 +1,13 @@
 import { z } from 'zod';
 import { idSchema } from '../../lib/ids.js';
 import { localDate, localParts } from '../../lib/local-time.js';
-import { METRICS, isCounter, metricSchema } from '../../firmware-profiles/metrics.js';
+import { METRICS, isCounter, metricSchema } from '../../contract/metrics.js';
 import { silenceBetween } from '../runs.js';
-import { cooldownSchema, gradeSchema } from './alert.js';
+import { gradeSchema } from '../../contract/alert.js';
+import { cooldownSchema } from './cooldowns.js';
 import { counterIncrease, EPSILON } from './counter-increase.js';
-import type { DeviceContext, HouseholdContext, Edge, Evaluate, GatewayContext, Step } from './evaluator.js';
+import type { HouseholdContext, Edge, Evaluate, GatewayContext, Step } from './evaluator.js';
+import type { DeviceContext } from '../../contract/device-context.js';
 
 /**
  * "A day's use far below the household's own usual": a complete local day using less than

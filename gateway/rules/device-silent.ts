@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { formatDuration } from '../../lib/duration.js';
 import { idSchema } from '../../lib/ids.js';
 import { silenceBetween } from '../runs.js';
-import { cooldownSchema, gradeSchema } from './alert.js';
+import { gradeSchema } from '../../contract/alert.js';
+import { cooldownSchema } from './cooldowns.js';
 import type { Evaluate, Step } from './evaluator.js';
 
 /**

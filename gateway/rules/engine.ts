@@ -1,11 +1,12 @@
 import type { Clock, TimerHandle } from '../../lib/clock.js';
 import type { Logger } from '../../lib/log.js';
 import type { SqliteDatabase } from '../../lib/sqlite.js';
-import type { Reading } from '../../firmware-profiles/reading.js';
+import type { Reading } from '../../contract/reading.js';
 import type { Outbox } from '../outbox.js';
 import type { OfflineSpan } from '../runs.js';
-import type { Alert } from './alert.js';
-import type { DeviceContext, Edge, GatewayContext, RuleInput, Step } from './evaluator.js';
+import type { Alert } from '../../contract/alert.js';
+import type { Edge, GatewayContext, RuleInput, Step } from './evaluator.js';
+import type { DeviceContext } from '../../contract/device-context.js';
 import { kindOf } from './kinds.js';
 import type { Rule } from './schema.js';
 import { Cooldowns } from './cooldowns.js';

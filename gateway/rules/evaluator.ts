@@ -1,13 +1,6 @@
-import type { Reading } from '../../firmware-profiles/reading.js';
+import type { DeviceContext } from '../../contract/device-context.js';
+import type { Reading } from '../../contract/reading.js';
 import type { OfflineSpan } from '../runs.js';
-
-/** What the engine knows of the device a reading came from. */
-export interface DeviceContext {
-  deviceId: string;
-  householdId: string;
-  /** The profile's reporting interval: a gap over twice this means the device was silent. */
-  heartbeatMs: number;
-}
 
 /** What the engine knows of the gateway itself. */
 export interface GatewayContext {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { idSchema } from '../../lib/ids.js';
-import { deviceEventSchema } from '../../firmware-profiles/metrics.js';
-import { gradeSchema } from './alert.js';
+import { deviceEventSchema } from '../../contract/metrics.js';
+import { gradeSchema } from '../../contract/alert.js';
 import type { Evaluate, Step } from './evaluator.js';
 
 /**

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { idSchema } from '../../lib/ids.js';
 import { inDailyWindow, localParts, timeOfDaySchema } from '../../lib/local-time.js';
 import { isAway } from './absence.js';
-import { cooldownSchema, gradeSchema } from './alert.js';
+import { gradeSchema } from '../../contract/alert.js';
+import { cooldownSchema } from './cooldowns.js';
 import type { Evaluate, Step } from './evaluator.js';
 import { circleEdge, polygonEdge, type EdgeDistance, type LatLon } from './geometry.js';
 

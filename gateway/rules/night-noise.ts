@@ -2,8 +2,10 @@ import { z } from 'zod';
 import { durationSchema } from '../../lib/duration.js';
 import { idSchema } from '../../lib/ids.js';
 import { inDailyWindow, localParts, timeOfDaySchema } from '../../lib/local-time.js';
-import { cooldownSchema, gradeSchema } from './alert.js';
-import type { DeviceContext, Edge, Evaluate, Step } from './evaluator.js';
+import { gradeSchema } from '../../contract/alert.js';
+import { cooldownSchema } from './cooldowns.js';
+import type { Edge, Evaluate, Step } from './evaluator.js';
+import type { DeviceContext } from '../../contract/device-context.js';
 import { EMPTY_ENERGY, addLevel, energySumSchema, laeqOf } from './laeq.js';
 
 const MINUTE = 60_000;

@@ -1,11 +1,13 @@
 import { z } from 'zod';
 import { durationSchema, formatDuration } from '../../lib/duration.js';
 import { idSchema } from '../../lib/ids.js';
-import { metricSchema } from '../../firmware-profiles/metrics.js';
+import { metricSchema } from '../../contract/metrics.js';
 import { silenceBetween } from '../runs.js';
 import { isAway, windowFloor } from './absence.js';
-import { cooldownSchema, gradeSchema } from './alert.js';
-import type { DeviceContext, Evaluate, GatewayContext, Step } from './evaluator.js';
+import { gradeSchema } from '../../contract/alert.js';
+import { cooldownSchema } from './cooldowns.js';
+import type { Evaluate, GatewayContext, Step } from './evaluator.js';
+import type { DeviceContext } from '../../contract/device-context.js';
 
 /**
  * No event over a window: a value that never changed (a door contact never opened or closed) for

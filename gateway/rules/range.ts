@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { durationSchema, formatDuration } from '../../lib/duration.js';
 import { idSchema } from '../../lib/ids.js';
-import { METRICS, metricSchema } from '../../firmware-profiles/metrics.js';
+import { METRICS, metricSchema } from '../../contract/metrics.js';
 import { silenceBetween } from '../runs.js';
-import { cooldownSchema, gradeSchema } from './alert.js';
+import { gradeSchema } from '../../contract/alert.js';
+import { cooldownSchema } from './cooldowns.js';
 import type { Evaluate, Step } from './evaluator.js';
 
 /**

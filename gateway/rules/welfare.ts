@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { durationSchema, formatDuration } from '../../lib/duration.js';
 import { idSchema } from '../../lib/ids.js';
 import { counterIdleStateSchema, evaluateCounterIdle, type CounterIdleRule, type CounterIdleState } from './counter-idle.js';
-import { cooldownSchema, gradeSchema } from './alert.js';
+import { gradeSchema } from '../../contract/alert.js';
+import { cooldownSchema } from './cooldowns.js';
 import type { Evaluate, RuleContext, RuleInput, Step } from './evaluator.js';
 import { evaluateNoChange, noChangeStateSchema, type NoChangeRule, type NoChangeState } from './no-change.js';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { durationSchema } from '../../lib/duration.js';
-import type { DeviceEvent } from '../../firmware-profiles/metrics.js';
+import type { DeviceEvent } from '../../contract/metrics.js';
 import { mixSeed, seededRandom } from '../random.js';
 import type { DeviceModel, MetricValues, ScheduledReport } from '../device-model.js';
 import { DayCache, HOUR, MINUTE, SECOND, batteryPctSchema, instantSchema, latLonSchema, localDay, localTime, nextOnGrid, noise, offsetM, seedSchema, type LatLon } from './common.js';

@@ -1,5 +1,5 @@
-import type { WireReading } from '../../cloud/ingest/wire.js';
-import type { Alert } from '../../gateway/rules/alert.js';
+import type { WireReading } from '../../contract/ingest-wire.js';
+import type { Alert } from '../../contract/alert.js';
 
 /** 2026-11-20T08:00:00Z: the tests' "now". */
 export const T0 = Date.UTC(2026, 10, 20, 8, 0, 0);

@@ -3,7 +3,7 @@ import { silentLogger } from '../../lib/log.js';
 import { openGatewayDatabase } from '../../gateway/database.js';
 import { Outbox } from '../../gateway/outbox.js';
 import { ReadingsLane } from '../../gateway/readings-lane.js';
-import type { Alert } from '../../gateway/rules/alert.js';
+import type { Alert } from '../../contract/alert.js';
 import { tempDir } from '../support/temp-dir.js';
 
 const T0 = Date.parse('2026-11-23T00:00:00+08:00');

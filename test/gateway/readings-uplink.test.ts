@@ -6,7 +6,7 @@ import { openGatewayDatabase } from '../../gateway/database.js';
 import { CloudReachability } from '../../gateway/cloud-reachability.js';
 import { ReadingsLane } from '../../gateway/readings-lane.js';
 import { ReadingsUplink } from '../../gateway/readings-uplink.js';
-import type { IngestReadingsRequest } from '../../cloud/ingest/wire.js';
+import type { IngestReadingsRequest } from '../../contract/ingest-wire.js';
 import { freePort } from '../support/free-port.js';
 
 const T0 = Date.parse('2026-11-23T00:00:00+08:00');

@@ -4,7 +4,7 @@ import { VirtualClock } from '../../lib/clock.js';
 import { silentLogger } from '../../lib/log.js';
 import { openGatewayDatabase } from '../../gateway/database.js';
 import { Outbox } from '../../gateway/outbox.js';
-import type { Alert } from '../../gateway/rules/alert.js';
+import type { Alert } from '../../contract/alert.js';
 import { Uplink } from '../../gateway/uplink.js';
 import { T0 } from '../support/rule-harness.js';
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, test } from 'vitest';
-import type { Reading } from '../../firmware-profiles/reading.js';
-import type { Alert } from '../../gateway/rules/alert.js';
+import type { Reading } from '../../contract/reading.js';
+import type { Alert } from '../../contract/alert.js';
 import { DEFAULT_RULES } from '../../gateway/rules/defaults.js';
 import { haversineM } from '../../gateway/rules/geometry.js';
 import { laeq } from '../../gateway/rules/laeq.js';

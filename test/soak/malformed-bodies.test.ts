@@ -1,7 +1,7 @@
 import { Agent, request } from 'node:http';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { errorBodySchema } from '../../cloud/ingest/wire.js';
+import { errorBodySchema } from '../../contract/ingest-wire.js';
 import { makeAlert, makeReading } from '../cloud/fixtures.js';
 import { startTestCloud, type TestCloud } from '../cloud/start-test-cloud.js';
 

@@ -1,5 +1,6 @@
-import type { DeviceEvent, Metric } from '../../firmware-profiles/metrics.js';
-import type { DeviceContext, Edge, Evaluate, GatewayContext, HouseholdContext, RuleInput } from '../../gateway/rules/evaluator.js';
+import type { DeviceEvent, Metric } from '../../contract/metrics.js';
+import type { Edge, Evaluate, GatewayContext, HouseholdContext, RuleInput } from '../../gateway/rules/evaluator.js';
+import type { DeviceContext } from '../../contract/device-context.js';
 
 export const DEVICE: DeviceContext = { deviceId: 'dev-1', householdId: 'hh-1', heartbeatMs: 60_000 };
 export const GATEWAY: GatewayContext = { offline: [], timeZone: 'Asia/Shanghai' };

@@ -1,5 +1,5 @@
-import type { Reading } from '../../firmware-profiles/reading.js';
-import type { DeviceContext } from '../../gateway/rules/evaluator.js';
+import type { Reading } from '../../contract/reading.js';
+import type { DeviceContext } from '../../contract/device-context.js';
 import type { DeviceModel } from '../../simulators/device-model.js';
 import type { RuleHarness } from './rule-harness.js';
 

@@ -1,4 +1,4 @@
-import type { Reading } from '../../firmware-profiles/reading.js';
+import type { Reading } from '../../contract/reading.js';
 import type { RuleEngine } from '../../gateway/rules/engine.js';
 
 /** The rules' side of a driver test: an engine that only records the readings it is given. */

@@ -1,8 +1,8 @@
-import type { Reading } from '../../firmware-profiles/reading.js';
+import type { Reading } from '../../contract/reading.js';
 import { silentLogger } from '../../lib/log.js';
 import { WatchServer } from '../../gateway/drivers/watch-3g-server.js';
 import type { RuleEngine } from '../../gateway/rules/engine.js';
-import type { DeviceContext } from '../../gateway/rules/evaluator.js';
+import type { DeviceContext } from '../../contract/device-context.js';
 import { ruleHarness, type RuleHarness } from './rule-harness.js';
 import { tempDir } from './temp-dir.js';
 

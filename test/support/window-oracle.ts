@@ -9,8 +9,9 @@
  * far, evaluated by brute force.
  */
 import fc from 'fast-check';
-import type { Metric } from '../../firmware-profiles/metrics.js';
-import type { DeviceContext, Edge, Evaluate, RuleContext } from '../../gateway/rules/evaluator.js';
+import type { Metric } from '../../contract/metrics.js';
+import type { Edge, Evaluate, RuleContext } from '../../gateway/rules/evaluator.js';
+import type { DeviceContext } from '../../contract/device-context.js';
 import type { OfflineSpan } from '../../gateway/runs.js';
 
 export const MINUTE = 60_000;

@@ -8,7 +8,7 @@
  */
 import fc from 'fast-check';
 import { expect, test } from 'vitest';
-import type { Metric } from '../../firmware-profiles/metrics.js';
+import type { Metric } from '../../contract/metrics.js';
 import type { Evaluate } from '../../gateway/rules/evaluator.js';
 import {
   T0,

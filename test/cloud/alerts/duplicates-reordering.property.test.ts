@@ -1,8 +1,8 @@
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { Alert } from '../../../gateway/rules/alert.js';
-import { ingestAlertsResponseSchema } from '../../../cloud/ingest/wire.js';
+import type { Alert } from '../../../contract/alert.js';
+import { ingestAlertsResponseSchema } from '../../../contract/ingest-wire.js';
 import { T0 } from '../fixtures.js';
 import { startTestCloud, type TestCloud } from '../start-test-cloud.js';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ticketSchema } from '../../../cloud/alerts/ticket.js';
-import { errorBodySchema } from '../../../cloud/ingest/wire.js';
+import { errorBodySchema } from '../../../contract/ingest-wire.js';
 import { makeAlert } from '../fixtures.js';
 import { startTestCloud, type TestCloud } from '../start-test-cloud.js';
 

@@ -1,7 +1,7 @@
 import { DATABASE_RETRY_AFTER_S } from '../../../cloud/ingest/server.js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { isDatabaseUnavailable } from '../../../cloud/db/unavailable.js';
-import { errorBodySchema, ingestReadingsResponseSchema } from '../../../cloud/ingest/wire.js';
+import { errorBodySchema, ingestReadingsResponseSchema } from '../../../contract/ingest-wire.js';
 import { createTestSchema, type TestSchema } from '../../support/pg-schema.js';
 import { requireService } from '../../support/services.js';
 import { makeAlert, readingRange } from '../fixtures.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { errorBodySchema, ingestAlertsResponseSchema } from '../../../cloud/ingest/wire.js';
+import { errorBodySchema, ingestAlertsResponseSchema } from '../../../contract/ingest-wire.js';
 import { T0, makeAlert } from '../fixtures.js';
 import { startTestCloud, type TestCloud } from '../start-test-cloud.js';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { cloudConfigSchema } from '../../../cloud/config.js';
-import { MAX_ALERTS_PER_REQUEST, MAX_READINGS_PER_REQUEST, ingestAlertsResponseSchema, ingestReadingsResponseSchema } from '../../../cloud/ingest/wire.js';
+import { MAX_ALERTS_PER_REQUEST, MAX_READINGS_PER_REQUEST, ingestAlertsResponseSchema, ingestReadingsResponseSchema } from '../../../contract/ingest-wire.js';
 import { makeAlert, makeReading } from '../fixtures.js';
 import { startTestCloud, type TestCloud } from '../start-test-cloud.js';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { errorBodySchema, ingestReadingsResponseSchema } from '../../../cloud/ingest/wire.js';
+import { errorBodySchema, ingestReadingsResponseSchema } from '../../../contract/ingest-wire.js';
 import { T0, makeReading, readingRange } from '../fixtures.js';
 import { startTestCloud, type TestCloud } from '../start-test-cloud.js';
 

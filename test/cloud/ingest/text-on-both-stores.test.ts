@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { ingestAlertsResponseSchema } from '../../../cloud/ingest/wire.js';
+import { ingestAlertsResponseSchema } from '../../../contract/ingest-wire.js';
 import { createTestSchema, type TestSchema } from '../../support/pg-schema.js';
 import { requireService } from '../../support/services.js';
 import { makeAlert } from '../fixtures.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { ingestAlertsResponseSchema, ingestReadingsResponseSchema } from '../../../cloud/ingest/wire.js';
+import { ingestAlertsResponseSchema, ingestReadingsResponseSchema } from '../../../contract/ingest-wire.js';
 import { createTestSchema, type TestSchema } from '../../support/pg-schema.js';
 import { requireService } from '../../support/services.js';
 import { expectedRollups, sortRows } from '../readings/reading-store-suite.js';

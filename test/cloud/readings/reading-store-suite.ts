@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import type { Database, ReadingRollupsHourlyTable } from '../../../cloud/db/database.js';
-import type { WireReading } from '../../../cloud/ingest/wire.js';
+import type { WireReading } from '../../../contract/ingest-wire.js';
 import { createReadingStore, type ReadingStore } from '../../../cloud/readings/reading-store.js';
 import { VirtualClock } from '../../../lib/clock.js';
 import { T0, makeReading, readingRange } from '../fixtures.js';

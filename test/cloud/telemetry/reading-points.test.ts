@@ -1,6 +1,6 @@
 import { Point } from '@influxdata/influxdb-client';
 import { describe, expect, test } from 'vitest';
-import type { WireReading } from '../../../cloud/ingest/wire.js';
+import type { WireReading } from '../../../contract/ingest-wire.js';
 import { readingLine } from '../../../cloud/telemetry/reading-points.js';
 import { makeReading } from '../fixtures.js';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { errorBodySchema, ingestAlertsResponseSchema, ingestReadingsResponseSchema } from '../../../cloud/ingest/wire.js';
+import { errorBodySchema, ingestAlertsResponseSchema, ingestReadingsResponseSchema } from '../../../contract/ingest-wire.js';
 import { makeAlert, readingRange } from '../fixtures.js';
 import { startTestCloud, type TestCloud } from '../start-test-cloud.js';
 import { startFakeInflux, type FakeInflux } from './fake-influx.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { telemetryConfigSchema } from '../../../cloud/config.js';
-import { ingestReadingsResponseSchema, type WireReading } from '../../../cloud/ingest/wire.js';
+import { ingestReadingsResponseSchema, type WireReading } from '../../../contract/ingest-wire.js';
 import { InfluxTelemetryWriter } from '../../../cloud/telemetry/influx-writer.js';
 import { silentLogger } from '../../../lib/log.js';
 import { requireCommand } from '../../support/commands.js';

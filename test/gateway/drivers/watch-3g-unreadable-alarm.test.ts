@@ -4,7 +4,7 @@ import { silentLogger } from '../../../lib/log.js';
 import { gatewayConfigSchema } from '../../../gateway/config.js';
 import { WatchServer } from '../../../gateway/drivers/watch-3g-server.js';
 import { startGateway, type GatewayHandle } from '../../../gateway/main.js';
-import type { ReadingSink } from '../../../gateway/reading-sink.js';
+import type { ReadingSink } from '../../../contract/reading-sink.js';
 import { T0 } from '../../support/rule-harness.js';
 import { tempDir } from '../../support/temp-dir.js';
 import { watchBandClient } from '../../support/watch-band-client.js';

@@ -7,7 +7,8 @@ import {
   startOfLocalDay,
   type DailyBaselineState,
 } from '../../../gateway/rules/daily-baseline.js';
-import type { DeviceContext, Edge, GatewayContext, RuleInput } from '../../../gateway/rules/evaluator.js';
+import type { Edge, GatewayContext, RuleInput } from '../../../gateway/rules/evaluator.js';
+import type { DeviceContext } from '../../../contract/device-context.js';
 import type { OfflineSpan } from '../../../gateway/runs.js';
 
 const MINUTE = 60_000;

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import type { DeviceContext, GatewayContext } from '../../../gateway/rules/evaluator.js';
+import type { GatewayContext } from '../../../gateway/rules/evaluator.js';
+import type { DeviceContext } from '../../../contract/device-context.js';
 import { laeq } from '../../../gateway/rules/laeq.js';
 import { evaluateNightNoise, nightNoiseRuleSchema, nightNoiseStateSchema, type NightNoiseRule } from '../../../gateway/rules/night-noise.js';
 import { drive, type Feed } from '../../support/evaluator-driver.js';

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import type { DeviceContext } from '../../../gateway/rules/evaluator.js';
+import type { DeviceContext } from '../../../contract/device-context.js';
 import { MINUTE, T0, ruleHarness } from '../../support/rule-harness.js';
 import { tempDir } from '../../support/temp-dir.js';
 

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, test } from 'vitest';
-import type { Alert } from '../../../gateway/rules/alert.js';
+import type { Alert } from '../../../contract/alert.js';
 import { DEFAULT_RULES } from '../../../gateway/rules/defaults.js';
 import { householdSchema } from '../../../gateway/rules/rule-book.js';
 import type { RuleInput } from '../../../gateway/rules/schema.js';

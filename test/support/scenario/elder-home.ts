@@ -1,5 +1,5 @@
-import type { Metric } from '../../../firmware-profiles/metrics.js';
-import type { DeviceContext } from '../../../gateway/rules/evaluator.js';
+import type { Metric } from '../../../contract/metrics.js';
+import type { DeviceContext } from '../../../contract/device-context.js';
 import { mixSeed, seededRandom } from '../../../simulators/random.js';
 import { DAY, HOUR, MINUTE, SECOND, dayOf, hoursOfDay, localTime, offsetM, type Scheduled } from './timeline.js';
 

@@ -1,4 +1,4 @@
-import type { DeviceContext } from '../../../gateway/rules/evaluator.js';
+import type { DeviceContext } from '../../../contract/device-context.js';
 import { mixSeed, seededRandom } from '../../../simulators/random.js';
 import { DAY, SECOND, hoursOfDay, type Scheduled } from './timeline.js';
 

@@ -1,5 +1,5 @@
-import type { Reading } from '../../../firmware-profiles/reading.js';
-import type { DeviceContext } from '../../../gateway/rules/evaluator.js';
+import type { Reading } from '../../../contract/reading.js';
+import type { DeviceContext } from '../../../contract/device-context.js';
 
 export const SECOND = 1_000;
 export const MINUTE = 60 * SECOND;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { idSchema } from '../../lib/ids.js';
-import { METRICS, metricSchema, plausibleRange, type Metric } from '../../firmware-profiles/metrics.js';
-import { alertSchema } from '../../gateway/rules/alert.js';
+import { idSchema } from '../lib/ids.js';
+import { METRICS, metricSchema, plausibleRange, type Metric } from './metrics.js';
+import { alertSchema } from './alert.js';
 import { lineSchema } from './clean-text.js';
 
 /** Most alerts one request may carry; the uplink sends at most this many per batch. */

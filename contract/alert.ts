@@ -1,17 +1,9 @@
 import { z } from 'zod';
-import { durationSchema } from '../../lib/duration.js';
-import { idSchema } from '../../lib/ids.js';
+import { idSchema } from '../lib/ids.js';
 
 /** Ticket grades (shared/DESIGN.md section 6): P1 SOS/fall/heart ... P4 device/battery. */
 export const gradeSchema = z.enum(['P1', 'P2', 'P3', 'P4']);
 export type Grade = z.infer<typeof gradeSchema>;
-
-/**
- * After an alert of a rule clears, a new raise of the same rule for the same device within this
- * time is not sent (the ticket of the first is still open in the cloud; a flapping sensor must
- * not send a grid worker ten SMS). SOS and fall rules have no cooldown.
- */
-export const cooldownSchema = durationSchema.optional();
 
 /**
  * What a rule emits and what travels gateway -> outbox -> cloud. The id is deterministic

@@ -1,5 +1,5 @@
-import type { Reading } from '../firmware-profiles/reading.js';
-import type { DeviceContext } from './rules/evaluator.js';
+import type { Reading } from './reading.js';
+import type { DeviceContext } from './device-context.js';
 
 /**
  * Where the drivers hand each reading: the rules (which commit any alert before returning) and
