@@ -1,15 +1,15 @@
 import { rmSync } from 'node:fs';
-import { VirtualClock } from '../lib/clock.js';
+import { VirtualClock } from '../lib/time/clock.js';
 import { silentLogger } from '../lib/log.js';
 import { ClockWatch } from '../gateway/clock-watch.js';
-import { openGatewayDatabase } from '../gateway/database.js';
-import { Outbox } from '../gateway/outbox.js';
-import { DEFAULT_RULES } from '../gateway/rules/defaults.js';
-import { RuleEngine } from '../gateway/rules/engine.js';
+import { openGatewayDatabase } from '../gateway/store/gateway-database.js';
+import { Outbox } from '../gateway/store/outbox.js';
+import { DEFAULT_RULES } from '../gateway/rules/book/defaults.js';
+import { RuleEngine } from '../gateway/rules/engine/rule-engine.js';
 import type { DeviceContext } from '../contract/device-context.js';
-import { buildRuleBook } from '../gateway/rules/rule-book.js';
-import { RuleStateStore } from '../gateway/rules/state-store.js';
-import { GatewayRuns } from '../gateway/runs.js';
+import { buildRuleBook } from '../gateway/rules/book/rule-book.js';
+import { RuleStateStore } from '../gateway/rules/engine/state-store.js';
+import { Uptime } from '../gateway/store/uptime.js';
 import { makeTempDir } from '../test/support/temp-dir.js';
 
 export interface EngineBenchOptions {
@@ -37,7 +37,7 @@ export async function benchEngine(o: EngineBenchOptions): Promise<{ readingsPerS
     const book = buildRuleBook(DEFAULT_RULES.filter((r) => RULE_IDS.includes(r.id)));
     // As in the gateway: the clock is checked for steps before every reading.
     const watch = new ClockWatch({ clock, logger: silentLogger(), onStep: (d) => engine.shiftTime(d), onSuspend: (a, b) => engine.addOffline(a, b) });
-    const engine = new RuleEngine({ gatewayId: 'gw-bench', book, checkClock: () => watch.check(), devices, db, outbox, states, clock, offline: new GatewayRuns(db).begin(clock.now()).offline, logger: silentLogger() });
+    const engine = new RuleEngine({ gatewayId: 'gw-bench', book, checkClock: () => watch.check(), devices, db, outbox, states, clock, offline: new Uptime(db).begin(clock.now()).offline, logger: silentLogger() });
     engine.start();
     watch.start();
 

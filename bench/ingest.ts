@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { VirtualClock } from '../lib/clock.js';
+import { VirtualClock } from '../lib/time/clock.js';
 import { silentLogger } from '../lib/log.js';
 import { generateToken } from '../lib/tokens.js';
 import { cloudConfigSchema } from '../cloud/config.js';

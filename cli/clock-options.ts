@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ScaledClock, systemClock, type Clock } from '../lib/clock.js';
+import { ScaledClock, systemClock, type Clock } from '../lib/time/clock.js';
 import { InputError, parseOrThrow } from '../lib/validation.js';
 
 /** The environment variable `gridwatch clock` prints a value for; cloud, gateway and simulate read it. */

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { namingConfigFile } from '../lib/listen.js';
+import { namingConfigFile } from '../lib/net/listen.js';
 import { createLogger } from '../lib/log.js';
 import { loadCloudConfig } from '../cloud/config.js';
 import { startCloud } from '../cloud/main.js';

@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { durationSchema } from '../lib/duration.js';
+import { durationSchema } from '../lib/time/duration.js';
 import { createLogger } from '../lib/log.js';
 import { parseOrThrow } from '../lib/validation.js';
-import { runFlood } from '../simulators/mqtt-flood.js';
+import { runFlood } from '../simulators/mqtt/flood.js';
 import { UsageError } from './usage-error.js';
 
 export const floodUsage = `gridwatch flood --broker mqtt://HOST:PORT [--clients 1000] [--rate 30000] [--duration 60s] [--qos 0|1] [--inflight 20]

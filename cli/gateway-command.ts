@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { namingConfigFile } from '../lib/listen.js';
+import { namingConfigFile } from '../lib/net/listen.js';
 import { createLogger } from '../lib/log.js';
 import { isWorldReadable } from '../lib/config-file.js';
 import { loadGatewayConfig } from '../gateway/config.js';

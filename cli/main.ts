@@ -1,7 +1,7 @@
 import { InputError } from '../lib/validation.js';
 import { clockCommand, clockUsage } from './clock-command.js';
 import { cloudCommand, cloudUsage } from './cloud-command.js';
-import { demoCommand, demoUsage } from './demo-command.js';
+import { demoCommand, demoUsage } from './demo/command.js';
 import { floodCommand, floodUsage } from './flood-command.js';
 import { gatewayCommand, gatewayUsage } from './gateway-command.js';
 import { simulateCommand, simulateUsage } from './simulate-command.js';

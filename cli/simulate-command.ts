@@ -1,10 +1,10 @@
 import { parseArgs } from 'node:util';
-import { systemClock } from '../lib/clock.js';
-import { namingConfigFile } from '../lib/listen.js';
+import { systemClock } from '../lib/time/clock.js';
+import { namingConfigFile } from '../lib/net/listen.js';
 import { createLogger } from '../lib/log.js';
-import { loadSimulateConfig } from '../simulators/config.js';
-import { startSimulation } from '../simulators/simulation.js';
-import { gatewayEndpoints, waitForGateway } from '../simulators/wait-for-gateway.js';
+import { loadSimulateConfig } from '../simulators/fleet/config.js';
+import { startSimulation } from '../simulators/fleet/simulation.js';
+import { gatewayEndpoints, waitForGateway } from '../simulators/mqtt/wait-for-gateway.js';
 import { clockArgs, clockFromArgs } from './clock-options.js';
 import { runUntilSignal } from './run-until-signal.js';
 import { UsageError } from './usage-error.js';

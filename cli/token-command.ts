@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { generateToken } from '../cloud/ingest/auth.js';
+import { generateToken } from '../cloud/http/auth.js';
 
 export const tokenUsage = `gridwatch token [--json]
   Makes a new access token for a gateway or a reader: the token goes in the gateway's config

@@ -1,7 +1,7 @@
 import { exampleSecretsWarning, isExampleDigest } from '../lib/example-secrets.js';
 import type { AddressInfo } from 'node:net';
-import type { Clock } from '../lib/clock.js';
-import { listenError } from '../lib/listen.js';
+import type { Clock } from '../lib/time/clock.js';
+import { listenError } from '../lib/net/listen.js';
 import type { Logger } from '../lib/log.js';
 import { createTicketStore, type TicketStore } from './alerts/ticket-store.js';
 import { ticketsRoute } from './alerts/tickets-route.js';
@@ -9,12 +9,12 @@ import type { CloudConfig } from './config.js';
 import { openCloudDb, pingDb, type CloudDb } from './db/connect.js';
 import { migrateToLatest } from './db/migrations.js';
 import { alertsRoute } from './ingest/alerts-route.js';
-import { createTokenVerifier } from './ingest/auth.js';
-import { IngestMetrics, metricsRoute } from './ingest/metrics.js';
-import { RateLimiter } from './ingest/rate-limit.js';
+import { createTokenVerifier } from './http/auth.js';
+import { IngestMetrics, metricsRoute } from './http/prometheus.js';
+import { RateLimiter } from './http/rate-limit.js';
 import { readingsRoute } from './ingest/readings-route.js';
-import { buildCloudServer, routesOf, type RouteEntry } from './ingest/server.js';
-import { openApiRoute } from './openapi.js';
+import { buildCloudServer, routesOf, type RouteEntry } from './http/server.js';
+import { openApiRoute } from './http/openapi.js';
 import { createReadingStore, type ReadingStore } from './readings/reading-store.js';
 import { InfluxTelemetryWriter } from './telemetry/influx-writer.js';
 

@@ -55,12 +55,12 @@ export const wireReadingSchema = z
     deviceId: idSchema,
     /** When the gateway took the reading, on its clock (ISO 8601 with offset). */
     at: z.iso.datetime({ offset: true }),
-    /** The normalized vocabulary of firmware-profiles/metrics.ts; at least one value, all finite. */
+    /** The normalized vocabulary of contract/metrics.ts; at least one value, all finite. */
     metrics: z
       .partialRecord(metricSchema, z.number().finite())
       .refine((m) => Object.keys(m).length > 0, 'at least one metric')
       .superRefine((metrics, ctx) => {
-        // Each metric within what it can physically be (firmware-profiles/metrics.ts): 1e308 is a fault, not a reading.
+        // Each metric within what it can physically be (contract/metrics.ts): 1e308 is a fault, not a reading.
         for (const [metric, value] of Object.entries(metrics) as Array<[Metric, number | undefined]>) {
           const [min, max] = plausibleRange(metric);
           if (value !== undefined && (value < min || value > max)) {

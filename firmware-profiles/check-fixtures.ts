@@ -1,6 +1,6 @@
-import { decodeJsonPayload } from './decode-json.js';
-import { decodeDlt645Replies } from './decode-dlt645.js';
-import { decodeModbusPoints } from './decode-modbus.js';
+import { decodeJsonPayload } from './codecs/json.js';
+import { decodeDlt645Replies } from './codecs/dlt645.js';
+import { decodeModbusPoints } from './codecs/modbus.js';
 import type { Profile } from './schema.js';
 
 // float32 holds ~7 significant digits; BCD and integers are exact.

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { durationSchema } from '../lib/duration.js';
+import { durationSchema } from '../lib/time/duration.js';
 import { metricSchema } from '../contract/metrics.js';
 import { serialLineSchema } from './modbus-schema.js';
 

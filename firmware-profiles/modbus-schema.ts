@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { durationSchema } from '../lib/duration.js';
+import { durationSchema } from '../lib/time/duration.js';
 import { metricSchema } from '../contract/metrics.js';
 
 /** Register types in the words Home Assistant's modbus integration uses; the count follows from the type. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { durationSchema } from '../lib/duration.js';
+import { durationSchema } from '../lib/time/duration.js';
 import { deviceEventSchema, metricSchema } from '../contract/metrics.js';
 import { dlt645TransportFields } from './dlt645-schema.js';
 import { modbusTransportFields } from './modbus-schema.js';

@@ -1,4 +1,4 @@
-import { speedOf, type Clock } from '../lib/clock.js';
+import { speedOf, type Clock } from '../lib/time/clock.js';
 import type { DeviceContext } from '../contract/device-context.js';
 
 /** Wall time a device's heartbeat spans at least on an accelerated clock: a stalled event loop, a GC pause, a busy core. */

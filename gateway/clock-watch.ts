@@ -1,4 +1,4 @@
-import type { Clock, TimerHandle } from '../lib/clock.js';
+import type { Clock, TimerHandle } from '../lib/time/clock.js';
 import type { Logger } from '../lib/log.js';
 
 export interface ClockWatchOptions {

@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import { byteSizeSchema } from '../lib/byte-size.js';
-import { durationSchema } from '../lib/duration.js';
+import { durationSchema } from '../lib/time/duration.js';
 import { idSchema } from '../lib/ids.js';
 import { sha256HexSchema } from '../lib/tokens.js';
-import { DEFAULT_TIME_ZONE, timeZoneSchema } from '../lib/local-time.js';
+import { DEFAULT_TIME_ZONE, timeZoneSchema } from '../lib/time/local-time.js';
 import { loadConfigFile } from '../lib/config-file.js';
-import { DEFAULT_RETAINED_LIMITS } from './drivers/mqtt-retained.js';
-import { DEFAULT_RULES, DEFAULT_TAG_OVERRIDES } from './rules/defaults.js';
-import { householdSchema, resolveRuleBook, tagOverrideSchema } from './rules/rule-book.js';
+import { DEFAULT_RETAINED_LIMITS } from './drivers/mqtt/retained.js';
+import { DEFAULT_RULES, DEFAULT_TAG_OVERRIDES } from './rules/book/defaults.js';
+import { householdSchema, resolveRuleBook, tagOverrideSchema } from './rules/book/rule-book.js';
 
 export const deviceConfigSchema = z
   .object({
@@ -161,7 +161,7 @@ export const gatewayConfigSchema = z
         /**
          * Caps on the retained messages the broker keeps in memory, per client identity and in
          * total; over a cap a retained publish is taken as a plain one. Each @default as in
-         * gateway/drivers/mqtt-retained.ts (200 messages / 4 MiB a client, 10,000 / 64 MiB in all).
+         * gateway/drivers/mqtt/retained.ts (200 messages / 4 MiB a client, 10,000 / 64 MiB in all).
          */
         retained: z
           .object({
@@ -276,7 +276,7 @@ export const gatewayConfigSchema = z
     dlt645: z.object({ lines: z.array(dlt645LineConfigSchema).default([]) }).strict().default({ lines: [] }),
     /**
      * The rules, as data (each checked against its kind's schema, with overrides applied per
-     * household at start). @default the catalogue in gateway/rules/defaults.ts
+     * household at start). @default the catalogue in gateway/rules/book/defaults.ts
      */
     rules: z.array(z.record(z.string(), z.unknown())).default(() => DEFAULT_RULES.map((r) => ({ ...r }))),
     /** @default the catalogue's: 12 h without water for an elder of 80+ living alone */

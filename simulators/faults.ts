@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { durationSchema } from '../lib/duration.js';
+import { durationSchema } from '../lib/time/duration.js';
 
 /**
  * How late a slow device answers: milliseconds, or a duration ("1500ms", "2s") in a config file.

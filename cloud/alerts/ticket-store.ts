@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Alert, Grade } from '../../contract/alert.js';
-import type { Clock } from '../../lib/clock.js';
+import type { Clock } from '../../lib/time/clock.js';
 import { OPEN_TICKET_PREDICATE, type Database } from '../db/database.js';
 import { withTransactionRetry } from '../db/transaction-retry.js';
 import type { IngestAlertsResponse } from '../../contract/ingest-wire.js';

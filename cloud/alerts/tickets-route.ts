@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { idSchema } from '../../lib/ids.js';
-import type { AuthResult } from '../ingest/auth.js';
-import { invalidInput, unauthorized } from '../ingest/http-errors.js';
+import type { AuthResult } from '../http/auth.js';
+import { invalidInput, unauthorized } from '../http/errors.js';
 import { ticketSchema, ticketStateSchema, type Ticket } from './ticket.js';
 import { DEFAULT_TICKET_LIMIT, MAX_TICKET_LIMIT, type TicketStore } from './ticket-store.js';
 

@@ -1,13 +1,13 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Alert } from '../../contract/alert.js';
-import type { Clock } from '../../lib/clock.js';
-import type { AuthResult } from './auth.js';
+import type { Clock } from '../../lib/time/clock.js';
+import type { AuthResult } from '../http/auth.js';
 import { AlertIdConflictError } from './alert-conflict.js';
 import { implausibleTimes } from './plausible-time.js';
-import { HttpError, invalidInput, issuesError, unauthorized } from './http-errors.js';
-import type { IngestMetrics } from './metrics.js';
-import type { RateLimiter } from './rate-limit.js';
-import { rateLimited } from './rate-limited.js';
+import { HttpError, invalidInput, issuesError, unauthorized } from '../http/errors.js';
+import type { IngestMetrics } from '../http/prometheus.js';
+import type { RateLimiter } from '../http/rate-limit.js';
+import { rateLimited } from '../http/rate-limited.js';
 import { ingestAlertsRequestSchema, type IngestAlertsResponse } from '../../contract/ingest-wire.js';
 
 /** Where ingest hands alerts on (the ticket store); an interface so ingest does not import alerts/. */

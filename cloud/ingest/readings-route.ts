@@ -1,11 +1,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Clock } from '../../lib/clock.js';
-import type { AuthResult } from './auth.js';
-import { HttpError, invalidInput, issuesError, unauthorized } from './http-errors.js';
+import type { Clock } from '../../lib/time/clock.js';
+import type { AuthResult } from '../http/auth.js';
+import { HttpError, invalidInput, issuesError, unauthorized } from '../http/errors.js';
 import { implausibleTimes } from './plausible-time.js';
-import type { IngestMetrics } from './metrics.js';
-import type { RateLimiter } from './rate-limit.js';
-import { rateLimited } from './rate-limited.js';
+import type { IngestMetrics } from '../http/prometheus.js';
+import type { RateLimiter } from '../http/rate-limit.js';
+import { rateLimited } from '../http/rate-limited.js';
 import { ingestReadingsRequestSchema, type IngestReadingsResponse, type WireReading } from '../../contract/ingest-wire.js';
 
 /** Where readings are committed once (marks and hourly rollups); an interface so ingest does not import readings/. */

@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Clock } from '../../lib/clock.js';
+import type { Clock } from '../../lib/time/clock.js';
 import type { Database, ReadingRollupsHourlyTable } from '../db/database.js';
 import { withTransactionRetry } from '../db/transaction-retry.js';
 import type { WireReading } from '../../contract/ingest-wire.js';

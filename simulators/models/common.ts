@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { mixSeed, seededRandom } from '../random.js';
-import { CST_OFFSET_MS } from '../water-routine.js';
+import { mixSeed, seededRandom } from '../../lib/seeded-random.js';
+import { CST_OFFSET_MS } from './water-routine.js';
 
 /**
  * What the device models share: units of time, the local day (China Standard Time, UTC+8 all

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { durationSchema } from '../../lib/duration.js';
-import { mixSeed, seededRandom } from '../random.js';
-import type { DeviceModel, MetricValues, ScheduledReport } from '../device-model.js';
+import { durationSchema } from '../../lib/time/duration.js';
+import { mixSeed, seededRandom } from '../../lib/seeded-random.js';
+import type { DeviceModel, MetricValues, ScheduledReport } from '../fleet/device-model.js';
 import { DayCache, MINUTE, SECOND, batteryPctSchema, drainedBattery, instantSchema, localDay, nextOnGrid, seedSchema } from './common.js';
 import { planElderDay } from './elder-day.js';
 

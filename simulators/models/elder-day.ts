@@ -1,4 +1,4 @@
-import { mixSeed, seededRandom } from '../random.js';
+import { mixSeed, seededRandom } from '../../lib/seeded-random.js';
 import { MINUTE, SECOND, localTime } from './common.js';
 
 /** Where she goes: the compound's park, the market, a bench outside, the bins by the gate. */

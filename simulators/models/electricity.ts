@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { mixSeed, seededRandom } from '../random.js';
-import type { DeviceModel, MetricValues } from '../device-model.js';
+import { mixSeed, seededRandom } from '../../lib/seeded-random.js';
+import type { DeviceModel, MetricValues } from '../fleet/device-model.js';
 import { DayCache, HOUR, MINUTE, instantSchema, localDay, localHours, localTime, noise, seedSchema } from './common.js';
 import { planElderDay } from './elder-day.js';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { timeOfDaySchema } from '../../lib/local-time.js';
-import type { DeviceModel, MetricValues } from '../device-model.js';
+import { timeOfDaySchema } from '../../lib/time/local-time.js';
+import type { DeviceModel, MetricValues } from '../fleet/device-model.js';
 import { MINUTE, SECOND, instantSchema, localHours, noise, seedSchema } from './common.js';
 
 const workHoursSchema = z

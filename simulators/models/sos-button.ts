@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { durationSchema } from '../../lib/duration.js';
-import type { DeviceModel, MetricValues, ScheduledReport } from '../device-model.js';
+import { durationSchema } from '../../lib/time/duration.js';
+import type { DeviceModel, MetricValues, ScheduledReport } from '../fleet/device-model.js';
 import { HOUR, batteryPctSchema, drainedBattery, instantSchema, nextOnGrid } from './common.js';
 
 export const sosButtonModelSchema = z

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { durationSchema } from '../../lib/duration.js';
-import type { DeviceModel, MetricValues, ScheduledReport } from '../device-model.js';
-import { WaterRoutine, type WaterUse } from '../water-routine.js';
+import { durationSchema } from '../../lib/time/duration.js';
+import type { DeviceModel, MetricValues, ScheduledReport } from '../fleet/device-model.js';
+import { WaterRoutine, type WaterUse } from './water-routine.js';
 import { MINUTE, batteryPctSchema, drainedBattery, instantSchema, nextOnGrid, seedSchema } from './common.js';
 
 export const waterModelSchema = z

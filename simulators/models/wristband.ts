@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { durationSchema } from '../../lib/duration.js';
+import { durationSchema } from '../../lib/time/duration.js';
 import type { DeviceEvent } from '../../contract/metrics.js';
-import { mixSeed, seededRandom } from '../random.js';
-import type { DeviceModel, MetricValues, ScheduledReport } from '../device-model.js';
+import { mixSeed, seededRandom } from '../../lib/seeded-random.js';
+import type { DeviceModel, MetricValues, ScheduledReport } from '../fleet/device-model.js';
 import { DayCache, HOUR, MINUTE, SECOND, batteryPctSchema, instantSchema, latLonSchema, localDay, localTime, nextOnGrid, noise, offsetM, seedSchema, type LatLon } from './common.js';
 import { planElderDay, type ElderDay, type Place } from './elder-day.js';
 

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { cloudConfigSchema, loadCloudConfig } from '../../cloud/config.js';
-import { hashToken } from '../../cloud/ingest/auth.js';
+import { hashToken } from '../../cloud/http/auth.js';
 import { InputError } from '../../lib/validation.js';
 import { makeTempDir } from '../support/temp-dir.js';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { openApiSchemas } from '../../cloud/openapi.js';
+import { openApiSchemas } from '../../cloud/http/openapi.js';
 import { startTestCloud, type TestCloud } from './start-test-cloud.js';
 
 interface Media {

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { cloudConfigSchema, type CloudConfigInput } from '../../cloud/config.js';
-import { generateToken, hashToken } from '../../cloud/ingest/auth.js';
+import { generateToken, hashToken } from '../../cloud/http/auth.js';
 import { startCloud, type CloudHandle } from '../../cloud/main.js';
-import { VirtualClock } from '../../lib/clock.js';
+import { VirtualClock } from '../../lib/time/clock.js';
 import { silentLogger, type Logger } from '../../lib/log.js';
 import { makeTempDir } from '../support/temp-dir.js';
 import { T0 } from './fixtures.js';

@@ -6,9 +6,9 @@ import { z } from 'zod';
 import { loadCloudConfig } from '../../cloud/config.js';
 import { hashToken } from '../../lib/tokens.js';
 import { loadGatewayConfig } from '../../gateway/config.js';
-import { loadSimulateConfig } from '../../simulators/config.js';
+import { loadSimulateConfig } from '../../simulators/fleet/config.js';
 import { loadProfiles } from '../../firmware-profiles/index.js';
-import { mqttDevicesByTopic } from '../../gateway/drivers/mqtt-devices.js';
+import { mqttDevicesByTopic } from '../../gateway/drivers/mqtt/devices.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const path = (p: string) => `${root}${p}`;

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { stringify } from 'yaml';
-import { generateToken } from '../../cloud/ingest/auth.js';
+import { generateToken } from '../../cloud/http/auth.js';
 import type { Ticket } from '../../cloud/alerts/ticket.js';
 import { freePort } from '../support/free-port.js';
 import { startGridwatch, type RunningCommand } from '../support/processes.js';

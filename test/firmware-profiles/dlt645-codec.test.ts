@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { decodeBcd, encodeBcd, encodeFrame, encodeReadRequest, parseFrame, READ_REPLY, diBytes } from '../../firmware-profiles/dlt645-codec.js';
+import { decodeBcd, encodeBcd, encodeFrame, encodeReadRequest, parseFrame, READ_REPLY, diBytes } from '../../firmware-profiles/codecs/dlt645-frame.js';
 
 const hex = (b: Buffer) => [...b].map((x) => x.toString(16).padStart(2, '0')).join(' ');
 

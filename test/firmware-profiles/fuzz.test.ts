@@ -1,15 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { loadProfiles } from '../../firmware-profiles/index.js';
-import { decodeJsonPayload } from '../../firmware-profiles/decode-json.js';
-import { decodeModbusPoints, planModbusReads } from '../../firmware-profiles/decode-modbus.js';
-import { decodeDlt645Replies } from '../../firmware-profiles/decode-dlt645.js';
-import { diBytes, encodeBcd, encodeFrame, parseFrame, READ_REPLY } from '../../firmware-profiles/dlt645-codec.js';
+import { decodeJsonPayload } from '../../firmware-profiles/codecs/json.js';
+import { decodeModbusPoints, planModbusReads } from '../../firmware-profiles/codecs/modbus.js';
+import { decodeDlt645Replies } from '../../firmware-profiles/codecs/dlt645.js';
+import { diBytes, encodeBcd, encodeFrame, parseFrame, READ_REPLY } from '../../firmware-profiles/codecs/dlt645-frame.js';
 import type { Dlt645Point } from '../../firmware-profiles/dlt645-schema.js';
 import { REGISTERS_OF, type ModbusPoint, type ModbusRead } from '../../firmware-profiles/modbus-schema.js';
 import type { ModbusProfile } from '../../firmware-profiles/schema.js';
-import { decodeWatchMessage, parseWatchMessage } from '../../firmware-profiles/watch-3g-codec.js';
-import { encodeRegisters } from '../../simulators/encode-modbus.js';
+import { decodeWatchMessage, parseWatchMessage } from '../../firmware-profiles/codecs/watch-3g.js';
+import { encodeRegisters } from '../../simulators/modbus/encode.js';
 
 const profiles = [...loadProfiles().values()];
 const RUNS = { numRuns: 2_000 };

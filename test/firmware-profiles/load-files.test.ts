@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { decodeJsonPayload } from '../../firmware-profiles/decode-json.js';
+import { decodeJsonPayload } from '../../firmware-profiles/codecs/json.js';
 import { loadProfilesWithFiles } from '../../firmware-profiles/load-files.js';
 import type { MqttJsonProfile } from '../../firmware-profiles/schema.js';
 import { tempDir } from '../support/temp-dir.js';

@@ -1,10 +1,10 @@
 import { describe, expect, test } from 'vitest';
-import { decodeJsonPayload } from '../../firmware-profiles/decode-json.js';
-import { decodeModbusPoints, decodeRegisters, planModbusReads } from '../../firmware-profiles/decode-modbus.js';
+import { decodeJsonPayload } from '../../firmware-profiles/codecs/json.js';
+import { decodeModbusPoints, decodeRegisters, planModbusReads } from '../../firmware-profiles/codecs/modbus.js';
 import { modbusPointSchema, REGISTERS_OF, type DataType } from '../../firmware-profiles/modbus-schema.js';
 import { BUILT_IN_PROFILES, loadProfiles } from '../../firmware-profiles/index.js';
 import type { MqttJsonProfile, ProfileInput } from '../../firmware-profiles/schema.js';
-import { encodeJsonPayload } from '../../simulators/encode-json.js';
+import { encodeJsonPayload } from '../../simulators/mqtt/encode-json.js';
 
 const profiles = loadProfiles();
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { decodeWatchMessage, parseWatchMessage, watchReply } from '../../firmware-profiles/watch-3g-codec.js';
+import { decodeWatchMessage, parseWatchMessage, watchReply } from '../../firmware-profiles/codecs/watch-3g.js';
 
 /** Messages from Traccar's WatchProtocolDecoderTest (public samples of real watches). */
 const TRACCAR = {

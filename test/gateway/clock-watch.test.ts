@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { VirtualClock } from '../../lib/clock.js';
+import { VirtualClock } from '../../lib/time/clock.js';
 import { silentLogger } from '../../lib/log.js';
 import { ClockWatch } from '../../gateway/clock-watch.js';
 import { HOUR, T0 } from '../support/rule-harness.js';

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterEach, describe, expect, test } from 'vitest';
-import { VirtualClock } from '../../lib/clock.js';
+import { VirtualClock } from '../../lib/time/clock.js';
 import { gatewayConfigSchema } from '../../gateway/config.js';
 import { startGateway } from '../../gateway/main.js';
 import { freePort } from '../support/free-port.js';

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { loadProfiles } from '../../firmware-profiles/index.js';
-import { mqttDevicesByTopic } from '../../gateway/drivers/mqtt-devices.js';
+import { mqttDevicesByTopic } from '../../gateway/drivers/mqtt/devices.js';
 
 describe('MQTT devices of a gateway config', () => {
   const profiles = loadProfiles();

@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { silentLogger } from '../../lib/log.js';
-import { openGatewayDatabase } from '../../gateway/database.js';
-import { Outbox } from '../../gateway/outbox.js';
-import { ReadingsLane } from '../../gateway/readings-lane.js';
+import { openGatewayDatabase } from '../../gateway/store/gateway-database.js';
+import { Outbox } from '../../gateway/store/outbox.js';
+import { ReadingsLane } from '../../gateway/store/readings-lane.js';
 import type { Alert } from '../../contract/alert.js';
 import { tempDir } from '../support/temp-dir.js';
 

@@ -1,11 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { afterEach, describe, expect, test } from 'vitest';
-import { VirtualClock } from '../../lib/clock.js';
+import { VirtualClock } from '../../lib/time/clock.js';
 import { silentLogger } from '../../lib/log.js';
-import { openGatewayDatabase } from '../../gateway/database.js';
-import { CloudReachability } from '../../gateway/cloud-reachability.js';
-import { ReadingsLane } from '../../gateway/readings-lane.js';
-import { ReadingsUplink } from '../../gateway/readings-uplink.js';
+import { openGatewayDatabase } from '../../gateway/store/gateway-database.js';
+import { CloudReachability } from '../../gateway/uplink/cloud-reachability.js';
+import { ReadingsLane } from '../../gateway/store/readings-lane.js';
+import { ReadingsUplink } from '../../gateway/uplink/readings-uplink.js';
 import type { IngestReadingsRequest } from '../../contract/ingest-wire.js';
 import { freePort } from '../support/free-port.js';
 

@@ -1,11 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { afterEach, describe, expect, test } from 'vitest';
-import { VirtualClock } from '../../lib/clock.js';
+import { VirtualClock } from '../../lib/time/clock.js';
 import { silentLogger } from '../../lib/log.js';
-import { openGatewayDatabase } from '../../gateway/database.js';
-import { Outbox } from '../../gateway/outbox.js';
+import { openGatewayDatabase } from '../../gateway/store/gateway-database.js';
+import { Outbox } from '../../gateway/store/outbox.js';
 import type { Alert } from '../../contract/alert.js';
-import { Uplink } from '../../gateway/uplink.js';
+import { Uplink } from '../../gateway/uplink/alerts-uplink.js';
 import { T0 } from '../support/rule-harness.js';
 
 type Responder = (body: { alerts: Alert[] }, res: ServerResponse) => void;

@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import { afterEach, describe, expect, test } from 'vitest';
-import { VirtualClock } from '../../lib/clock.js';
+import { VirtualClock } from '../../lib/time/clock.js';
 import { silentLogger } from '../../lib/log.js';
-import { generateToken } from '../../cloud/ingest/auth.js';
+import { generateToken } from '../../cloud/http/auth.js';
 import { gatewayConfigSchema } from '../../gateway/config.js';
 import { startGateway, type GatewayHandle } from '../../gateway/main.js';
 import { startTestCloud, type TestCloud } from '../cloud/start-test-cloud.js';

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test, vi } from 'vitest';
-import { SystemClock } from '../../lib/clock.js';
+import { SystemClock } from '../../lib/time/clock.js';
 
 afterEach(() => {
   vi.restoreAllMocks();

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { isWorldReadable } from '../../lib/config-file.js';
 import { EXAMPLE_SECRET_SHA256, isExampleSecret } from '../../lib/example-secrets.js';
-import { redactUrl } from '../../lib/redact-url.js';
+import { redactUrl } from '../../lib/net/redact-url.js';
 import { openDurableSqlite } from '../../lib/sqlite.js';
 import { hashToken } from '../../lib/tokens.js';
 import { tempDir } from '../support/temp-dir.js';

@@ -1,14 +1,14 @@
 import { afterEach, describe, expect, test } from 'vitest';
-import { VirtualClock } from '../../lib/clock.js';
+import { VirtualClock } from '../../lib/time/clock.js';
 import { silentLogger } from '../../lib/log.js';
-import { decodeDlt645Reply } from '../../firmware-profiles/decode-dlt645.js';
-import { decodeBcd, encodeReadRequest, parseFrame, READ_ERROR, READ_REPLY } from '../../firmware-profiles/dlt645-codec.js';
+import { decodeDlt645Reply } from '../../firmware-profiles/codecs/dlt645.js';
+import { decodeBcd, encodeReadRequest, parseFrame, READ_ERROR, READ_REPLY } from '../../firmware-profiles/codecs/dlt645-frame.js';
 import { loadProfiles } from '../../firmware-profiles/index.js';
 import type { Dlt645Profile } from '../../firmware-profiles/schema.js';
-import { Dlt645Line } from '../../gateway/drivers/dlt645-line.js';
-import { simulateConfigSchema } from '../../simulators/config.js';
-import { dlt645FaultSchema, SimulatedDlt645Meters } from '../../simulators/dlt645-meters.js';
-import { startSimulation } from '../../simulators/simulation.js';
+import { Dlt645Line } from '../../gateway/drivers/dlt645/line.js';
+import { simulateConfigSchema } from '../../simulators/fleet/config.js';
+import { dlt645FaultSchema, SimulatedDlt645Meters } from '../../simulators/dlt645/meters.js';
+import { startSimulation } from '../../simulators/fleet/simulation.js';
 import { freePort } from '../support/free-port.js';
 import { rawClient } from './raw-client.js';
 

@@ -1,8 +1,8 @@
 import { afterEach, expect, test } from 'vitest';
-import { VirtualClock } from '../../lib/clock.js';
+import { VirtualClock } from '../../lib/time/clock.js';
 import { silentLogger } from '../../lib/log.js';
-import { simulateConfigSchema } from '../../simulators/config.js';
-import { startSimulation } from '../../simulators/simulation.js';
+import { simulateConfigSchema } from '../../simulators/fleet/config.js';
+import { startSimulation } from '../../simulators/fleet/simulation.js';
 import { freePort } from '../support/free-port.js';
 import { rawClient } from './raw-client.js';
 

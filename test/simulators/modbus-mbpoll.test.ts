@@ -3,8 +3,8 @@ import { promisify } from 'node:util';
 import { afterEach, describe, expect, test } from 'vitest';
 import { loadProfiles } from '../../firmware-profiles/index.js';
 import type { ModbusProfile } from '../../firmware-profiles/schema.js';
-import { SimulatedModbusRtu } from '../../simulators/modbus-rtu-server.js';
-import { SimulatedModbusTcp } from '../../simulators/modbus-tcp-server.js';
+import { SimulatedModbusRtu } from '../../simulators/modbus/rtu-server.js';
+import { SimulatedModbusTcp } from '../../simulators/modbus/tcp-server.js';
 import { requireCommand } from '../support/commands.js';
 import { virtualSerialLine } from '../support/virtual-serial.js';
 

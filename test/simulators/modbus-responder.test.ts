@@ -2,11 +2,11 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { loadProfiles } from '../../firmware-profiles/index.js';
 import type { ModbusProfile } from '../../firmware-profiles/schema.js';
 import type { ModbusPoint } from '../../firmware-profiles/modbus-schema.js';
-import { encodeRegisters } from '../../simulators/encode-modbus.js';
-import { crcOk, withCrc } from '../../simulators/modbus-crc.js';
-import { modbusFaultSchema } from '../../simulators/modbus-slaves.js';
-import { SimulatedModbusRtu } from '../../simulators/modbus-rtu-server.js';
-import { SimulatedModbusTcp } from '../../simulators/modbus-tcp-server.js';
+import { encodeRegisters } from '../../simulators/modbus/encode.js';
+import { crcOk, withCrc } from '../../simulators/modbus/crc.js';
+import { modbusFaultSchema } from '../../simulators/modbus/slaves.js';
+import { SimulatedModbusRtu } from '../../simulators/modbus/rtu-server.js';
+import { SimulatedModbusTcp } from '../../simulators/modbus/tcp-server.js';
 import { rawClient } from './raw-client.js';
 
 const profiles = loadProfiles();

@@ -3,7 +3,7 @@ import mqttPacket from 'mqtt-packet';
 import { afterEach, describe, expect, test } from 'vitest';
 import { silentLogger } from '../../lib/log.js';
 import { InputError } from '../../lib/validation.js';
-import { runFlood } from '../../simulators/mqtt-flood.js';
+import { runFlood } from '../../simulators/mqtt/flood.js';
 import { freePort } from '../support/free-port.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, test } from 'vitest';
-import { VirtualClock } from '../../lib/clock.js';
+import { VirtualClock } from '../../lib/time/clock.js';
 import { silentLogger } from '../../lib/log.js';
 import { formatPath } from '../../lib/validation.js';
-import { simulateConfigSchema, type SimulateConfigInput } from '../../simulators/config.js';
-import { startSimulation } from '../../simulators/simulation.js';
+import { simulateConfigSchema, type SimulateConfigInput } from '../../simulators/fleet/config.js';
+import { startSimulation } from '../../simulators/fleet/simulation.js';
 import { freePort } from '../support/free-port.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];

@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, test } from 'vitest';
-import { VirtualClock } from '../../lib/clock.js';
+import { VirtualClock } from '../../lib/time/clock.js';
 import { silentLogger } from '../../lib/log.js';
 import { hashToken } from '../../lib/tokens.js';
 import { InputError } from '../../lib/validation.js';
 import { gatewayConfigSchema } from '../../gateway/config.js';
 import { startGateway } from '../../gateway/main.js';
-import { simulateConfigSchema, type SimulateConfigInput } from '../../simulators/config.js';
-import { startSimulation } from '../../simulators/simulation.js';
+import { simulateConfigSchema, type SimulateConfigInput } from '../../simulators/fleet/config.js';
+import { startSimulation } from '../../simulators/fleet/simulation.js';
 import { requireCommand } from '../support/commands.js';
 import { freePort } from '../support/free-port.js';
 import { T0 } from '../support/rule-harness.js';

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { silentLogger } from '../../lib/log.js';
 import { wristbandModel, type WristbandModelInput } from '../../simulators/models/wristband.js';
-import { WatchBand, type WatchBandOptions } from '../../simulators/watch-band.js';
+import { WatchBand, type WatchBandOptions } from '../../simulators/watch-3g/band.js';
 import { T0 } from '../support/rule-harness.js';
 import { BAND, WATCH_ID, until, watchRig, type WatchRig } from '../support/watch-band-rig.js';
 

@@ -3,14 +3,14 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, describe, expect, test } from 'vitest';
-import { systemClock, VirtualClock } from '../../lib/clock.js';
+import { systemClock, VirtualClock } from '../../lib/time/clock.js';
 import { silentLogger } from '../../lib/log.js';
 import { generateToken } from '../../lib/tokens.js';
 import { cloudConfigSchema } from '../../cloud/config.js';
 import { startCloud } from '../../cloud/main.js';
 import { gatewayConfigSchema } from '../../gateway/config.js';
 import { startGateway } from '../../gateway/main.js';
-import { seededRandom } from '../../simulators/random.js';
+import { seededRandom } from '../../lib/seeded-random.js';
 import { tempDir } from '../support/temp-dir.js';
 
 const HOUR = 3_600_000;

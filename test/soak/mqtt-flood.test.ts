@@ -3,14 +3,14 @@ import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import mqtt from 'mqtt';
 import { afterAll, describe, expect, test } from 'vitest';
-import { systemClock } from '../../lib/clock.js';
+import { systemClock } from '../../lib/time/clock.js';
 import { silentLogger } from '../../lib/log.js';
 import { generateToken } from '../../lib/tokens.js';
 import { cloudConfigSchema } from '../../cloud/config.js';
 import { startCloud } from '../../cloud/main.js';
 import { gatewayConfigSchema } from '../../gateway/config.js';
 import { startGateway } from '../../gateway/main.js';
-import type { FloodResult } from '../../simulators/mqtt-flood.js';
+import type { FloodResult } from '../../simulators/mqtt/flood.js';
 import { tempDir } from '../support/temp-dir.js';
 
 const BIN = fileURLToPath(new URL('../../bin/gridwatch.js', import.meta.url));

@@ -1,4 +1,4 @@
-import { DATABASE_RETRY_AFTER_S } from '../../cloud/ingest/server.js';
+import { DATABASE_RETRY_AFTER_S } from '../../cloud/http/server.js';
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -7,7 +7,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, describe, expect, test } from 'vitest';
-import { systemClock } from '../../lib/clock.js';
+import { systemClock } from '../../lib/time/clock.js';
 import type { Logger } from '../../lib/log.js';
 import { generateToken } from '../../lib/tokens.js';
 import { cloudConfigSchema } from '../../cloud/config.js';

@@ -1,5 +1,5 @@
 import type { DeviceEvent, Metric } from '../../contract/metrics.js';
-import type { Edge, Evaluate, GatewayContext, HouseholdContext, RuleInput } from '../../gateway/rules/evaluator.js';
+import type { Edge, Evaluate, GatewayContext, HouseholdContext, RuleInput } from '../../gateway/rules/kinds/kind-api.js';
 import type { DeviceContext } from '../../contract/device-context.js';
 
 export const DEVICE: DeviceContext = { deviceId: 'dev-1', householdId: 'hh-1', heartbeatMs: 60_000 };

@@ -1,1 +1,1 @@
-export { freePort } from '../../lib/free-port.js';
+export { freePort } from '../../lib/net/free-port.js';

@@ -1,6 +1,6 @@
 import type { Reading } from '../../contract/reading.js';
 import type { DeviceContext } from '../../contract/device-context.js';
-import type { DeviceModel } from '../../simulators/device-model.js';
+import type { DeviceModel } from '../../simulators/fleet/device-model.js';
 import type { RuleHarness } from './rule-harness.js';
 
 /** A simulated device as the gateway sees it: its context, its model, and how it is read. */

@@ -1,5 +1,5 @@
 import type { Reading } from '../../contract/reading.js';
-import type { RuleEngine } from '../../gateway/rules/engine.js';
+import type { RuleEngine } from '../../gateway/rules/engine/rule-engine.js';
 
 /** The rules' side of a driver test: an engine that only records the readings it is given. */
 export function recordingEngine(): { engine: RuleEngine; readings: Reading[] } {

@@ -1,17 +1,17 @@
-import { VirtualClock } from '../../lib/clock.js';
+import { VirtualClock } from '../../lib/time/clock.js';
 import { silentLogger } from '../../lib/log.js';
 import type { SqliteDatabase } from '../../lib/sqlite.js';
-import { openGatewayDatabase } from '../../gateway/database.js';
-import { Outbox } from '../../gateway/outbox.js';
+import { openGatewayDatabase } from '../../gateway/store/gateway-database.js';
+import { Outbox } from '../../gateway/store/outbox.js';
 import { ClockWatch } from '../../gateway/clock-watch.js';
-import { GatewayRuns } from '../../gateway/runs.js';
+import { Uptime } from '../../gateway/store/uptime.js';
 import type { Alert } from '../../contract/alert.js';
-import { DEFAULT_RULES, DEFAULT_TAG_OVERRIDES } from '../../gateway/rules/defaults.js';
-import { RuleEngine } from '../../gateway/rules/engine.js';
+import { DEFAULT_RULES, DEFAULT_TAG_OVERRIDES } from '../../gateway/rules/book/defaults.js';
+import { RuleEngine } from '../../gateway/rules/engine/rule-engine.js';
 import type { DeviceContext } from '../../contract/device-context.js';
-import { buildRuleBook, tagOverrideSchema, type Household } from '../../gateway/rules/rule-book.js';
-import type { RuleInput } from '../../gateway/rules/schema.js';
-import { RuleStateStore } from '../../gateway/rules/state-store.js';
+import { buildRuleBook, tagOverrideSchema, type Household } from '../../gateway/rules/book/rule-book.js';
+import type { RuleInput } from '../../gateway/rules/kinds/rule-schema.js';
+import { RuleStateStore } from '../../gateway/rules/engine/state-store.js';
 
 export const MINUTE = 60_000;
 export const HOUR = 60 * MINUTE;
@@ -55,7 +55,7 @@ export function ruleHarness(dataDir: string, options: RuleHarnessOptions = {}): 
   const book = buildRuleBook(options.rules ?? DEFAULT_RULES, options.households ?? [], DEFAULT_TAG_OVERRIDES.map((t) => tagOverrideSchema.parse(t)));
   const db = openGatewayDatabase(dataDir);
   const outbox = new Outbox(db);
-  const runs = new GatewayRuns(db);
+  const runs = new Uptime(db);
   const { offline, stepMs } = runs.begin(options.startedAt ?? T0);
   const states = new RuleStateStore(db, silentLogger());
   const clock = options.clock ?? new VirtualClock(options.startedAt ?? T0);

@@ -1,7 +1,7 @@
 import type { Reading } from '../../contract/reading.js';
 import { silentLogger } from '../../lib/log.js';
-import { WatchServer } from '../../gateway/drivers/watch-3g-server.js';
-import type { RuleEngine } from '../../gateway/rules/engine.js';
+import { WatchServer } from '../../gateway/drivers/watch-3g/server.js';
+import type { RuleEngine } from '../../gateway/rules/engine/rule-engine.js';
 import type { DeviceContext } from '../../contract/device-context.js';
 import { ruleHarness, type RuleHarness } from './rule-harness.js';
 import { tempDir } from './temp-dir.js';

@@ -10,9 +10,9 @@
  */
 import fc from 'fast-check';
 import type { Metric } from '../../contract/metrics.js';
-import type { Edge, Evaluate, RuleContext } from '../../gateway/rules/evaluator.js';
+import type { Edge, Evaluate, RuleContext } from '../../gateway/rules/kinds/kind-api.js';
 import type { DeviceContext } from '../../contract/device-context.js';
-import type { OfflineSpan } from '../../gateway/runs.js';
+import type { OfflineSpan } from '../../lib/time/offline-spans.js';
 
 export const MINUTE = 60_000;
 export const HOUR = 60 * MINUTE;

@@ -9,7 +9,7 @@
 import fc from 'fast-check';
 import { expect, test } from 'vitest';
 import type { Metric } from '../../contract/metrics.js';
-import type { Evaluate } from '../../gateway/rules/evaluator.js';
+import type { Evaluate } from '../../gateway/rules/kinds/kind-api.js';
 import {
   T0,
   alternationProblems,

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest'
 import { createTicketStore, type TicketStore } from '../../../cloud/alerts/ticket-store.js';
 import { AlertIdConflictError } from '../../../cloud/ingest/alert-conflict.js';
 import type { Database } from '../../../cloud/db/database.js';
-import { VirtualClock } from '../../../lib/clock.js';
+import { VirtualClock } from '../../../lib/time/clock.js';
 import { T0, makeAlert } from '../fixtures.js';
 
 export interface StoreBackend {

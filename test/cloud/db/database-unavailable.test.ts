@@ -1,4 +1,4 @@
-import { DATABASE_RETRY_AFTER_S } from '../../../cloud/ingest/server.js';
+import { DATABASE_RETRY_AFTER_S } from '../../../cloud/http/server.js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { isDatabaseUnavailable } from '../../../cloud/db/unavailable.js';
 import { errorBodySchema, ingestReadingsResponseSchema } from '../../../contract/ingest-wire.js';

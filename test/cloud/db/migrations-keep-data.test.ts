@@ -5,7 +5,7 @@ import { openCloudDb, type CloudDb } from '../../../cloud/db/connect.js';
 import { migrateToLatest, migrations } from '../../../cloud/db/migrations.js';
 import { createTicketStore } from '../../../cloud/alerts/ticket-store.js';
 import { createReadingStore } from '../../../cloud/readings/reading-store.js';
-import { VirtualClock } from '../../../lib/clock.js';
+import { VirtualClock } from '../../../lib/time/clock.js';
 import { silentLogger } from '../../../lib/log.js';
 import { createTestSchema } from '../../support/pg-schema.js';
 import { requireService } from '../../support/services.js';

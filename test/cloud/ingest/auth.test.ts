@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { createTokenVerifier, generateToken, hashToken, parseBearer } from '../../../cloud/ingest/auth.js';
+import { createTokenVerifier, generateToken, hashToken, parseBearer } from '../../../cloud/http/auth.js';
 
 describe('tokens', () => {
   test('hashToken is the hex SHA-256 of the token', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { RateLimiter } from '../../../cloud/ingest/rate-limit.js';
+import { RateLimiter } from '../../../cloud/http/rate-limit.js';
 
 describe('RateLimiter', () => {
   test('a full bucket takes a burst, then refills at the rate, per key', () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { buildCloudServer, DATABASE_RETRY_AFTER_S } from '../../../cloud/ingest/server.js';
+import { buildCloudServer, DATABASE_RETRY_AFTER_S } from '../../../cloud/http/server.js';
 import { errorBodySchema } from '../../../contract/ingest-wire.js';
 import { silentLogger } from '../../../lib/log.js';
 import { startTestCloud, type TestCloud } from '../start-test-cloud.js';

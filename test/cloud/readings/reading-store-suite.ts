@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest'
 import type { Database, ReadingRollupsHourlyTable } from '../../../cloud/db/database.js';
 import type { WireReading } from '../../../contract/ingest-wire.js';
 import { createReadingStore, type ReadingStore } from '../../../cloud/readings/reading-store.js';
-import { VirtualClock } from '../../../lib/clock.js';
+import { VirtualClock } from '../../../lib/time/clock.js';
 import { T0, makeReading, readingRange } from '../fixtures.js';
 
 export interface ReadingBackend {

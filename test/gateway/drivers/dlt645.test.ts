@@ -1,14 +1,14 @@
 import { afterEach, describe, expect, test } from 'vitest';
-import { systemClock, VirtualClock } from '../../../lib/clock.js';
+import { systemClock, VirtualClock } from '../../../lib/time/clock.js';
 import { gatewayConfigSchema } from '../../../gateway/config.js';
 import { startGateway } from '../../../gateway/main.js';
 import { tempDir } from '../../support/temp-dir.js';
 import { silentLogger } from '../../../lib/log.js';
 import { loadProfiles } from '../../../firmware-profiles/index.js';
 import type { Dlt645Profile } from '../../../firmware-profiles/schema.js';
-import { Dlt645Line } from '../../../gateway/drivers/dlt645-line.js';
-import { Dlt645Poller } from '../../../gateway/drivers/dlt645-poller.js';
-import { SimulatedDlt645Meters } from '../../../simulators/dlt645-meters.js';
+import { Dlt645Line } from '../../../gateway/drivers/dlt645/line.js';
+import { Dlt645Poller } from '../../../gateway/drivers/dlt645/poller.js';
+import { SimulatedDlt645Meters } from '../../../simulators/dlt645/meters.js';
 import { requireCommand } from '../../support/commands.js';
 import { recordingEngine } from '../../support/recording-engine.js';
 import { virtualSerialLine } from '../../support/virtual-serial.js';

@@ -2,12 +2,12 @@ import type { Socket } from 'node:net';
 import { PassThrough } from 'node:stream';
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, test } from 'vitest';
-import { VirtualClock } from '../../../lib/clock.js';
+import { VirtualClock } from '../../../lib/time/clock.js';
 import { silentLogger } from '../../../lib/log.js';
-import { IngressValve, type HoldReason } from '../../../gateway/drivers/ingress-valve.js';
-import { startMqttBroker, type BrokerVerdict } from '../../../gateway/drivers/mqtt-broker.js';
-import { MqttAcl } from '../../../gateway/drivers/mqtt-acl.js';
-import { mqttDevicesByTopic } from '../../../gateway/drivers/mqtt-devices.js';
+import { IngressValve, type HoldReason } from '../../../gateway/drivers/mqtt/ingress-valve.js';
+import { startMqttBroker, type BrokerVerdict } from '../../../gateway/drivers/mqtt/broker.js';
+import { MqttAcl } from '../../../gateway/drivers/mqtt/acl.js';
+import { mqttDevicesByTopic } from '../../../gateway/drivers/mqtt/devices.js';
 import { loadProfiles } from '../../../firmware-profiles/index.js';
 import { T0 } from '../../support/rule-harness.js';
 

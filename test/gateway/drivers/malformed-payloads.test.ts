@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, test } from 'vitest';
-import { VirtualClock } from '../../../lib/clock.js';
+import { VirtualClock } from '../../../lib/time/clock.js';
 import { silentLogger } from '../../../lib/log.js';
 import { hashToken } from '../../../lib/tokens.js';
 import { gatewayConfigSchema } from '../../../gateway/config.js';

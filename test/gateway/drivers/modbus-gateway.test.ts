@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, test } from 'vitest';
-import { VirtualClock } from '../../../lib/clock.js';
+import { VirtualClock } from '../../../lib/time/clock.js';
 import { silentLogger } from '../../../lib/log.js';
 import { loadProfiles } from '../../../firmware-profiles/index.js';
 import type { ModbusProfile } from '../../../firmware-profiles/schema.js';
 import { gatewayConfigSchema } from '../../../gateway/config.js';
 import { startGateway } from '../../../gateway/main.js';
-import { SimulatedModbusTcp } from '../../../simulators/modbus-tcp-server.js';
+import { SimulatedModbusTcp } from '../../../simulators/modbus/tcp-server.js';
 import { freePort } from '../../support/free-port.js';
 import { tempDir } from '../../support/temp-dir.js';
 

@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, test } from 'vitest';
-import { systemClock } from '../../../lib/clock.js';
+import { systemClock } from '../../../lib/time/clock.js';
 import { silentLogger } from '../../../lib/log.js';
 import { loadProfiles } from '../../../firmware-profiles/index.js';
 import type { ModbusProfile } from '../../../firmware-profiles/schema.js';
-import { ModbusBus, type BusConnection } from '../../../gateway/drivers/modbus-bus.js';
-import { ModbusPoller } from '../../../gateway/drivers/modbus-poller.js';
-import { SimulatedModbusRtu } from '../../../simulators/modbus-rtu-server.js';
+import { ModbusBus, type BusConnection } from '../../../gateway/drivers/modbus/bus.js';
+import { ModbusPoller } from '../../../gateway/drivers/modbus/poller.js';
+import { SimulatedModbusRtu } from '../../../simulators/modbus/rtu-server.js';
 import { requireCommand } from '../../support/commands.js';
 import { recordingEngine } from '../../support/recording-engine.js';
 import { virtualSerialLine } from '../../support/virtual-serial.js';
@@ -40,7 +40,7 @@ const hasSocat = requireCommand('socat');
  * must not answer a later request of the same unit (same function, same length, so nothing in
  * the frame tells them apart). modbus-serial's RTU ports keep such bytes and scan them for the
  * next reply; the bus empties them before each request and keeps the line quiet for one more
- * timeout after a timeout (modbus-bus.ts).
+ * timeout after a timeout (gateway/drivers/modbus/bus.ts).
  */
 for (const [link, connect] of Object.entries(LINKS)) {
   describe.runIf(hasSocat || !link.includes('serial line'))(`Modbus RTU ${link}: a late reply`, () => {

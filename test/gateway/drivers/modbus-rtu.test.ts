@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, test } from 'vitest';
-import { systemClock } from '../../../lib/clock.js';
+import { systemClock } from '../../../lib/time/clock.js';
 import { silentLogger } from '../../../lib/log.js';
 import { loadProfiles } from '../../../firmware-profiles/index.js';
 import type { ModbusProfile } from '../../../firmware-profiles/schema.js';
-import { ModbusBus } from '../../../gateway/drivers/modbus-bus.js';
-import { ModbusPoller } from '../../../gateway/drivers/modbus-poller.js';
-import { SimulatedModbusRtu } from '../../../simulators/modbus-rtu-server.js';
+import { ModbusBus } from '../../../gateway/drivers/modbus/bus.js';
+import { ModbusPoller } from '../../../gateway/drivers/modbus/poller.js';
+import { SimulatedModbusRtu } from '../../../simulators/modbus/rtu-server.js';
 import { requireCommand } from '../../support/commands.js';
 import { recordingEngine } from '../../support/recording-engine.js';
 import { virtualSerialLine } from '../../support/virtual-serial.js';

@@ -1,12 +1,12 @@
 import { createServer, type Socket } from 'node:net';
 import { afterEach, describe, expect, test } from 'vitest';
-import { systemClock } from '../../../lib/clock.js';
+import { systemClock } from '../../../lib/time/clock.js';
 import { silentLogger } from '../../../lib/log.js';
 import { loadProfiles } from '../../../firmware-profiles/index.js';
 import type { ModbusProfile } from '../../../firmware-profiles/schema.js';
-import { ModbusBus } from '../../../gateway/drivers/modbus-bus.js';
-import { ModbusPoller } from '../../../gateway/drivers/modbus-poller.js';
-import { SimulatedModbusTcp } from '../../../simulators/modbus-tcp-server.js';
+import { ModbusBus } from '../../../gateway/drivers/modbus/bus.js';
+import { ModbusPoller } from '../../../gateway/drivers/modbus/poller.js';
+import { SimulatedModbusTcp } from '../../../simulators/modbus/tcp-server.js';
 import { freePort } from '../../support/free-port.js';
 import { recordingEngine } from '../../support/recording-engine.js';
 

@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { hashToken } from '../../../lib/tokens.js';
 import { loadProfiles } from '../../../firmware-profiles/index.js';
-import { MqttAcl, topicMatches } from '../../../gateway/drivers/mqtt-acl.js';
-import { mqttDevicesByTopic } from '../../../gateway/drivers/mqtt-devices.js';
+import { MqttAcl, topicMatches } from '../../../gateway/drivers/mqtt/acl.js';
+import { mqttDevicesByTopic } from '../../../gateway/drivers/mqtt/devices.js';
 
 const devices = mqttDevicesByTopic(
   [

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from 'vitest';
-import { parseAvailability } from '../../../gateway/drivers/mqtt-availability.js';
+import { parseAvailability } from '../../../gateway/drivers/mqtt/availability.js';
 import { capturingLogger, closed, mqttGateway, type MqttGateway } from './mqtt-gateway-harness.js';
 
 let gateway: MqttGateway | undefined;

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import { VirtualClock } from '../../../lib/clock.js';
+import { VirtualClock } from '../../../lib/time/clock.js';
 import { hashToken } from '../../../lib/tokens.js';
 import { silentLogger, type Logger } from '../../../lib/log.js';
 import { gatewayConfigSchema } from '../../../gateway/config.js';

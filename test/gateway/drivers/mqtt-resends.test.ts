@@ -4,7 +4,7 @@
  */
 import mqttPacket from 'mqtt-packet';
 import { afterEach, describe, expect, test } from 'vitest';
-import { VirtualClock } from '../../../lib/clock.js';
+import { VirtualClock } from '../../../lib/time/clock.js';
 import { silentLogger } from '../../../lib/log.js';
 import { hashToken } from '../../../lib/tokens.js';
 import { gatewayConfigSchema } from '../../../gateway/config.js';

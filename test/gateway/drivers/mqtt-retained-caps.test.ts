@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from 'vitest';
-import { RetainedLedger } from '../../../gateway/drivers/mqtt-retained.js';
+import { RetainedLedger } from '../../../gateway/drivers/mqtt/retained.js';
 import { mqttGateway, type MqttGateway } from './mqtt-gateway-harness.js';
 
 let gateway: MqttGateway | undefined;

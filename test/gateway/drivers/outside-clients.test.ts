@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { VirtualClock } from '../../../lib/clock.js';
+import { VirtualClock } from '../../../lib/time/clock.js';
 import { silentLogger } from '../../../lib/log.js';
 import { gatewayConfigSchema } from '../../../gateway/config.js';
 import { startGateway, type GatewayHandle } from '../../../gateway/main.js';

@@ -3,19 +3,19 @@
  * it did give (issue 12, item 6); the reply timeout is set per device or per line in gateway.yaml.
  */
 import { afterEach, describe, expect, test } from 'vitest';
-import { systemClock } from '../../../lib/clock.js';
+import { systemClock } from '../../../lib/time/clock.js';
 import { silentLogger } from '../../../lib/log.js';
 import { loadProfiles } from '../../../firmware-profiles/index.js';
 import type { Dlt645Profile, ModbusProfile } from '../../../firmware-profiles/schema.js';
 import { gatewayConfigSchema } from '../../../gateway/config.js';
-import { Dlt645Line } from '../../../gateway/drivers/dlt645-line.js';
-import { dlt645FromConfig } from '../../../gateway/drivers/dlt645-devices.js';
-import { Dlt645Poller } from '../../../gateway/drivers/dlt645-poller.js';
-import { ModbusBus } from '../../../gateway/drivers/modbus-bus.js';
-import { modbusFromConfig } from '../../../gateway/drivers/modbus-devices.js';
-import { ModbusPoller } from '../../../gateway/drivers/modbus-poller.js';
-import { SimulatedDlt645Meters } from '../../../simulators/dlt645-meters.js';
-import { SimulatedModbusTcp } from '../../../simulators/modbus-tcp-server.js';
+import { Dlt645Line } from '../../../gateway/drivers/dlt645/line.js';
+import { dlt645FromConfig } from '../../../gateway/drivers/dlt645/devices.js';
+import { Dlt645Poller } from '../../../gateway/drivers/dlt645/poller.js';
+import { ModbusBus } from '../../../gateway/drivers/modbus/bus.js';
+import { modbusFromConfig } from '../../../gateway/drivers/modbus/devices.js';
+import { ModbusPoller } from '../../../gateway/drivers/modbus/poller.js';
+import { SimulatedDlt645Meters } from '../../../simulators/dlt645/meters.js';
+import { SimulatedModbusTcp } from '../../../simulators/modbus/tcp-server.js';
 import { freePort } from '../../support/free-port.js';
 import { recordingEngine } from '../../support/recording-engine.js';
 

@@ -1,18 +1,18 @@
 import { afterEach, describe, expect, test } from 'vitest';
-import { systemClock } from '../../../lib/clock.js';
+import { systemClock } from '../../../lib/time/clock.js';
 import { silentLogger } from '../../../lib/log.js';
 import { loadProfiles } from '../../../firmware-profiles/index.js';
 import type { Dlt645Profile, ModbusProfile } from '../../../firmware-profiles/schema.js';
-import type { PollCounters } from '../../../gateway/drivers/device-poller.js';
-import { Dlt645Line } from '../../../gateway/drivers/dlt645-line.js';
-import { Dlt645Poller } from '../../../gateway/drivers/dlt645-poller.js';
-import { ModbusBus, type BusConnection } from '../../../gateway/drivers/modbus-bus.js';
-import { ModbusPoller } from '../../../gateway/drivers/modbus-poller.js';
-import type { SerialLine } from '../../../gateway/drivers/serial-settings.js';
-import { SimulatedDlt645Meters, type Dlt645Fault } from '../../../simulators/dlt645-meters.js';
-import { SimulatedModbusRtu } from '../../../simulators/modbus-rtu-server.js';
-import type { ModbusFault } from '../../../simulators/modbus-slaves.js';
-import { SimulatedModbusTcp } from '../../../simulators/modbus-tcp-server.js';
+import type { PollCounters } from '../../../gateway/drivers/polling/device-poller.js';
+import { Dlt645Line } from '../../../gateway/drivers/dlt645/line.js';
+import { Dlt645Poller } from '../../../gateway/drivers/dlt645/poller.js';
+import { ModbusBus, type BusConnection } from '../../../gateway/drivers/modbus/bus.js';
+import { ModbusPoller } from '../../../gateway/drivers/modbus/poller.js';
+import type { SerialLine } from '../../../lib/serial-line.js';
+import { SimulatedDlt645Meters, type Dlt645Fault } from '../../../simulators/dlt645/meters.js';
+import { SimulatedModbusRtu } from '../../../simulators/modbus/rtu-server.js';
+import type { ModbusFault } from '../../../simulators/modbus/slaves.js';
+import { SimulatedModbusTcp } from '../../../simulators/modbus/tcp-server.js';
 import { requireCommand } from '../../support/commands.js';
 import { recordingEngine } from '../../support/recording-engine.js';
 import { virtualSerialLine } from '../../support/virtual-serial.js';
@@ -54,14 +54,14 @@ const MODBUS_LINKS: Record<string, () => Promise<{ sim: SimulatedModbusTcp | Sim
 
 /**
  * Each fault, and what the poller counts for one poll under it. A garbled RTU reply is read twice
- * (ATTEMPTS in modbus-poller.ts). Garbage on either framing is a timeout to modbus-serial: on RTU
+ * (ATTEMPTS in gateway/drivers/modbus/poller.ts). Garbage on either framing is a timeout to modbus-serial: on RTU
  * it hunts for its unit and function code and finds neither; on TCP it waits for the length a
  * random MBAP header announced. Over Modbus TCP a 'crc' fault is exception 0B from the gateway.
  */
 const MODBUS_FAULTS: Array<[string, ModbusFault, (link: string) => Partial<PollCounters>]> = [
   ['silent', 'silent', () => ({ timeout: 1 })],
   ['slow, within the timeout', { slow: 100 }, () => ({ readings: 1 })],
-  // Its late reply lands while the RTU line is kept quiet after the timeout, and is emptied away (modbus-bus.ts).
+  // Its late reply lands while the RTU line is kept quiet after the timeout, and is emptied away (gateway/drivers/modbus/bus.ts).
   ['slow, past the timeout', { slow: 450 }, () => ({ timeout: 1 })],
   ['an exception', { exception: 4 }, () => ({ exception: 1 })],
   ['crc', 'crc', (link) => (link === 'Modbus TCP' ? { exception: 1 } : { crc: 2 })],
@@ -113,12 +113,12 @@ const DLT_LINKS: Record<string, () => Promise<{ meters: SimulatedDlt645Meters; l
   },
 };
 
-/** A checksum failure is read twice (dlt645-poller.ts); bytes that are no frame are 'other' once the reply timeout has passed. */
+/** A checksum failure is read twice (gateway/drivers/dlt645/poller.ts); bytes that are no frame are 'other' once the reply timeout has passed. */
 const DLT_FAULTS: Array<[string, Dlt645Fault, Partial<PollCounters>]> = [
   ['silent', 'silent', { timeout: 1 }],
   ['slow, within the timeout', { slow: 200 }, { readings: 1 }],
   ['slow, past the timeout', { slow: 1_500 }, { timeout: 1 }],
-  // Each identifier is asked (a meter may refuse one alone, dlt645-poller.ts): this meter refuses all three.
+  // Each identifier is asked (a meter may refuse one alone, gateway/drivers/dlt645/poller.ts): this meter refuses all three.
   ['an error reply', { error: 4 }, { exception: 3 }],
   ['a wrong checksum', 'checksum', { crc: 2 }],
   ['garbage', 'garbage', { other: 1 }],

@@ -2,9 +2,9 @@ import { connect, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterEach, describe, expect, test } from 'vitest';
-import { VirtualClock } from '../../../lib/clock.js';
+import { VirtualClock } from '../../../lib/time/clock.js';
 import { gatewayConfigSchema } from '../../../gateway/config.js';
-import { WatchServer, type WatchServerOptions } from '../../../gateway/drivers/watch-3g-server.js';
+import { WatchServer, type WatchServerOptions } from '../../../gateway/drivers/watch-3g/server.js';
 import { T0 } from '../../support/rule-harness.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];

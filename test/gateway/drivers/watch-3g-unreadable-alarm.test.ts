@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, test } from 'vitest';
-import { VirtualClock } from '../../../lib/clock.js';
+import { VirtualClock } from '../../../lib/time/clock.js';
 import { silentLogger } from '../../../lib/log.js';
 import { gatewayConfigSchema } from '../../../gateway/config.js';
-import { WatchServer } from '../../../gateway/drivers/watch-3g-server.js';
+import { WatchServer } from '../../../gateway/drivers/watch-3g/server.js';
 import { startGateway, type GatewayHandle } from '../../../gateway/main.js';
 import type { ReadingSink } from '../../../contract/reading-sink.js';
 import { T0 } from '../../support/rule-harness.js';

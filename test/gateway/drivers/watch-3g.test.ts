@@ -1,6 +1,6 @@
 import { createServer, type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, test } from 'vitest';
-import { VirtualClock } from '../../../lib/clock.js';
+import { VirtualClock } from '../../../lib/time/clock.js';
 import { silentLogger } from '../../../lib/log.js';
 import { gatewayConfigSchema } from '../../../gateway/config.js';
 import { startGateway, type GatewayHandle } from '../../../gateway/main.js';

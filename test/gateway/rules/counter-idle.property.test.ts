@@ -25,7 +25,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { maxRatePerMinute, resetDrop } from '../../../contract/metrics.js';
-import { counterIdleRuleSchema, counterIdleStateSchema, evaluateCounterIdle, type CounterIdleRule } from '../../../gateway/rules/counter-idle.js';
+import { counterIdleRuleSchema, counterIdleStateSchema, evaluateCounterIdle, type CounterIdleRule } from '../../../gateway/rules/kinds/counter-idle.js';
 import {
   HOUR,
   MINUTE,

@@ -6,10 +6,10 @@ import {
   nextLocalMidnight,
   startOfLocalDay,
   type DailyBaselineState,
-} from '../../../gateway/rules/daily-baseline.js';
-import type { Edge, GatewayContext, RuleInput } from '../../../gateway/rules/evaluator.js';
+} from '../../../gateway/rules/kinds/daily-baseline.js';
+import type { Edge, GatewayContext, RuleInput } from '../../../gateway/rules/kinds/kind-api.js';
 import type { DeviceContext } from '../../../contract/device-context.js';
-import type { OfflineSpan } from '../../../gateway/runs.js';
+import type { OfflineSpan } from '../../../lib/time/offline-spans.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;

@@ -11,8 +11,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { deviceSilentRuleSchema, deviceSilentStateSchema, evaluateDeviceSilent, type DeviceSilentRule } from '../../../gateway/rules/device-silent.js';
-import type { OfflineSpan } from '../../../gateway/runs.js';
+import { deviceSilentRuleSchema, deviceSilentStateSchema, evaluateDeviceSilent, type DeviceSilentRule } from '../../../gateway/rules/kinds/device-silent.js';
+import type { OfflineSpan } from '../../../lib/time/offline-spans.js';
 import {
   HOUR,
   MINUTE,

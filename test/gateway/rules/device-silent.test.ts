@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { deviceSilentRuleSchema, evaluateDeviceSilent } from '../../../gateway/rules/device-silent.js';
+import { deviceSilentRuleSchema, evaluateDeviceSilent } from '../../../gateway/rules/kinds/device-silent.js';
 import { drive, every, DEVICE, GATEWAY } from '../../support/evaluator-driver.js';
 import { MINUTE, T0 } from '../../support/rule-harness.js';
 

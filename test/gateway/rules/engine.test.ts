@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { VirtualClock } from '../../../lib/clock.js';
-import { DEFAULT_RULES } from '../../../gateway/rules/defaults.js';
-import { buildRuleBook } from '../../../gateway/rules/rule-book.js';
+import { VirtualClock } from '../../../lib/time/clock.js';
+import { DEFAULT_RULES } from '../../../gateway/rules/book/defaults.js';
+import { buildRuleBook } from '../../../gateway/rules/book/rule-book.js';
 import { HOUR, MINUTE, T0, WATER_METER, ruleHarness } from '../../support/rule-harness.js';
 import { tempDir } from '../../support/temp-dir.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { evaluateEvent, eventRuleSchema } from '../../../gateway/rules/event.js';
+import { evaluateEvent, eventRuleSchema } from '../../../gateway/rules/kinds/device-event.js';
 import { drive } from '../../support/evaluator-driver.js';
 import { T0 } from '../../support/rule-harness.js';
 

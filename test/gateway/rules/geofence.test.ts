@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import type { Edge, RuleContext, RuleInput } from '../../../gateway/rules/evaluator.js';
-import { evaluateGeofence, geofenceRuleSchema, geofenceStateSchema, type GeofenceState } from '../../../gateway/rules/geofence.js';
-import { EARTH_RADIUS_M, type LatLon } from '../../../gateway/rules/geometry.js';
+import type { Edge, RuleContext, RuleInput } from '../../../gateway/rules/kinds/kind-api.js';
+import { evaluateGeofence, geofenceRuleSchema, geofenceStateSchema, type GeofenceState } from '../../../gateway/rules/kinds/geofence.js';
+import { EARTH_RADIUS_M, type LatLon } from '../../../gateway/rules/measures/geometry.js';
 import { issuesOf } from '../../../lib/validation.js';
 
 const MINUTE = 60_000;
@@ -318,7 +318,7 @@ describe('the rule schema', () => {
 
 describe('geofence and a reported absence', () => {
   test('fixes outside while she is away do not count: the first fix on her way home raises nothing', async () => {
-    const { evaluateGeofence, geofenceRuleSchema } = await import('../../../gateway/rules/geofence.js');
+    const { evaluateGeofence, geofenceRuleSchema } = await import('../../../gateway/rules/kinds/geofence.js');
     const { drive, DEVICE, GATEWAY } = await import('../../support/evaluator-driver.js');
     const rule = geofenceRuleSchema.parse({
       id: 'geofence', kind: 'geofence', title: 'left the safe area', grade: 'P2',

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { EARTH_RADIUS_M, circleEdge, haversineM, polygonEdge, type LatLon } from '../../../gateway/rules/geometry.js';
+import { EARTH_RADIUS_M, circleEdge, haversineM, polygonEdge, type LatLon } from '../../../gateway/rules/measures/geometry.js';
 
 const RAD = Math.PI / 180;
 

@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'vitest';
-import type { GatewayContext } from '../../../gateway/rules/evaluator.js';
+import type { GatewayContext } from '../../../gateway/rules/kinds/kind-api.js';
 import type { DeviceContext } from '../../../contract/device-context.js';
-import { laeq } from '../../../gateway/rules/laeq.js';
-import { evaluateNightNoise, nightNoiseRuleSchema, nightNoiseStateSchema, type NightNoiseRule } from '../../../gateway/rules/night-noise.js';
+import { laeq } from '../../../gateway/rules/measures/laeq.js';
+import { evaluateNightNoise, nightNoiseRuleSchema, nightNoiseStateSchema, type NightNoiseRule } from '../../../gateway/rules/kinds/night-noise.js';
 import { drive, type Feed } from '../../support/evaluator-driver.js';
 
 const SECOND = 1_000;

@@ -16,7 +16,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { evaluateNoChange, noChangeRuleSchema, noChangeStateSchema, type NoChangeRule } from '../../../gateway/rules/no-change.js';
+import { evaluateNoChange, noChangeRuleSchema, noChangeStateSchema, type NoChangeRule } from '../../../gateway/rules/kinds/no-change.js';
 import {
   HOUR,
   MINUTE,

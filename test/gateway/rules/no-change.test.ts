@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { evaluateNoChange, noChangeRuleSchema } from '../../../gateway/rules/no-change.js';
+import { evaluateNoChange, noChangeRuleSchema } from '../../../gateway/rules/kinds/no-change.js';
 import { drive, every, type Feed } from '../../support/evaluator-driver.js';
 import { HOUR, T0 } from '../../support/rule-harness.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { evaluateRange, rangeRuleSchema } from '../../../gateway/rules/range.js';
+import { evaluateRange, rangeRuleSchema } from '../../../gateway/rules/kinds/range.js';
 import { drive, every, DEVICE } from '../../support/evaluator-driver.js';
 import { MINUTE, T0 } from '../../support/rule-harness.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { VirtualClock } from '../../../lib/clock.js';
+import { VirtualClock } from '../../../lib/time/clock.js';
 import { DAY, HOUR, MINUTE, T0, WATER_METER, ruleHarness } from '../../support/rule-harness.js';
 import { tempDir } from '../../support/temp-dir.js';
 

@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import type { Alert } from '../../../contract/alert.js';
-import { DEFAULT_RULES } from '../../../gateway/rules/defaults.js';
-import { householdSchema } from '../../../gateway/rules/rule-book.js';
-import type { RuleInput } from '../../../gateway/rules/schema.js';
+import { DEFAULT_RULES } from '../../../gateway/rules/book/defaults.js';
+import { householdSchema } from '../../../gateway/rules/book/rule-book.js';
+import type { RuleInput } from '../../../gateway/rules/kinds/rule-schema.js';
 import { ruleHarness } from '../../support/rule-harness.js';
 import { elderHome, type ElderHome } from '../../support/scenario/elder-home.js';
 import { noiseSite } from '../../support/scenario/noise-site.js';

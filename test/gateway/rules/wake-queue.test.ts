@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { WakeQueue } from '../../../gateway/rules/wake-queue.js';
+import { WakeQueue } from '../../../gateway/rules/engine/wake-queue.js';
 
 describe('WakeQueue', () => {
   test('pops due keys earliest first, honouring moves and removals', () => {

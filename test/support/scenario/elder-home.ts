@@ -1,6 +1,6 @@
 import type { Metric } from '../../../contract/metrics.js';
 import type { DeviceContext } from '../../../contract/device-context.js';
-import { mixSeed, seededRandom } from '../../../simulators/random.js';
+import { mixSeed, seededRandom } from '../../../lib/seeded-random.js';
 import { DAY, HOUR, MINUTE, SECOND, dayOf, hoursOfDay, localTime, offsetM, type Scheduled } from './timeline.js';
 
 export interface LatLon {

@@ -1,5 +1,5 @@
 import type { DeviceContext } from '../../../contract/device-context.js';
-import { mixSeed, seededRandom } from '../../../simulators/random.js';
+import { mixSeed, seededRandom } from '../../../lib/seeded-random.js';
 import { DAY, SECOND, hoursOfDay, type Scheduled } from './timeline.js';
 
 export interface NoiseSiteOptions {

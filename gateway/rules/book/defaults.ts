@@ -1,0 +1,53 @@
+import type { z } from 'zod';
+import type { tagOverrideSchema } from './rule-book.js';
+import type { RuleInput } from '../kinds/rule-schema.js';
+
+/**
+ * The default catalogue (shared/DESIGN.md section 5), with the figures the pilots use. Defaults,
+ * not clinical advice: every figure can be overridden per deployment.
+ */
+export const DEFAULT_RULES: readonly RuleInput[] = [
+  // Shanghai, Shenzhen and Taicang pilots: less than 10 L in 24 h.
+  { id: 'no-water-use', kind: 'counter-idle', title: 'no water use', metric: 'volume_l', window: '24h', minIncrease: 10, grade: 'P2' },
+  { id: 'no-door-activity', kind: 'no-change', title: 'no door activity', metric: 'contact_closed', window: '24h', grade: 'P2' },
+  // No pilot publishes a fixed figure: all compare with the household's own history.
+  {
+    id: 'electricity-anomaly',
+    kind: 'daily-baseline',
+    title: 'electricity use far below usual',
+    metric: 'energy_kwh',
+    historyDays: 14,
+    warmupDays: 7,
+    belowRatio: 0.3,
+    grade: 'P2',
+  },
+  // Both quiet together is graver than either: a P1 welfare check after 12 h.
+  { id: 'welfare-check', kind: 'welfare', title: 'welfare check', window: '12h', minWaterL: 10, grade: 'P1' },
+  { id: 'sos', kind: 'event', title: 'SOS pressed', event: 'sos', grade: 'P1' },
+  { id: 'fall', kind: 'event', title: 'fall detected', event: 'fall', grade: 'P1' },
+  // An alarm the gateway cannot read is still an alarm (it may be an SOS): someone must look.
+  { id: 'unreadable-alarm', kind: 'event', title: '手环报警无法解读 alarm from the band, unreadable', event: 'unreadable_alarm', grade: 'P1' },
+  { id: 'heart-rate', kind: 'range', title: 'heart rate out of range', metric: 'heart_rate_bpm', below: 50, above: 120, for: '5m', hysteresis: 5, grade: 'P1' },
+  { id: 'low-spo2', kind: 'range', title: 'low blood oxygen', metric: 'spo2_pct', below: 90, hysteresis: 2, grade: 'P1' },
+  { id: 'low-battery', kind: 'range', title: 'low battery', metric: 'battery_pct', below: 15, hysteresis: 5, grade: 'P4' },
+  // GB 12523-2011: LAeq over 5 min above 55 dB(A) at night (22:00-06:00), 70 dB(A) by day; a night
+  // maximum over the limit + 15 dB(A) at once.
+  {
+    id: 'night-noise',
+    kind: 'night-noise',
+    title: 'construction noise over the limit',
+    interval: '5m',
+    night: { from: '22:00', to: '06:00', limitDba: 55 },
+    dayLimitDba: 70,
+    lmaxMargin: 15,
+    grade: 'P3',
+  },
+  { id: 'device-silent', kind: 'device-silent', title: 'device silent', factor: 2, grade: 'P4' },
+  // A polled meter that answers but refuses some registers: its other values keep coming.
+  { id: 'device-faulty', kind: 'points-unreadable', title: 'device faulty', factor: 2, grade: 'P4' },
+];
+
+/** Stricter figures by household tags: 12 h without water for an elder of 80+ living alone (独居 + 高龄). */
+export const DEFAULT_TAG_OVERRIDES: readonly z.input<typeof tagOverrideSchema>[] = [
+  { tags: ['living-alone', 'aged-80-plus'], rules: { 'no-water-use': { window: '12h' } } },
+];

@@ -1,0 +1,125 @@
+import { z } from 'zod';
+import { durationSchema, formatDuration } from '../../../lib/time/duration.js';
+import { idSchema } from '../../../lib/ids.js';
+import { counterIdleStateSchema, evaluateCounterIdle, type CounterIdleRule, type CounterIdleState } from './counter-idle.js';
+import { gradeSchema } from '../../../contract/alert.js';
+import { cooldownSchema } from '../engine/cooldowns.js';
+import type { Evaluate, RuleContext, RuleInput, Step } from './kind-api.js';
+import { evaluateNoChange, noChangeStateSchema, type NoChangeRule, type NoChangeState } from './no-change.js';
+
+/**
+ * The welfare check: no water AND no door activity in the same household for `window` (12 h).
+ * Either alone may be a habit; both together is the home of someone who cannot get up, so it
+ * comes sooner and graver than either rule on its own. It watches a household, not a device:
+ * its signals come from the water meter and the door contact, each guarded as in its own rule
+ * (seen the whole window, a silent device is not "quiet").
+ */
+export const welfareRuleSchema = z
+  .object({
+    id: idSchema,
+    kind: z.literal('welfare'),
+    title: z.string().min(1).max(80),
+    window: durationSchema,
+    /** Water use below this (litres) within the window counts as none. @default 10 */
+    minWaterL: z.number().positive().default(10),
+    grade: gradeSchema,
+    cooldown: cooldownSchema,
+  })
+  .strict();
+export type WelfareRule = z.output<typeof welfareRuleSchema>;
+
+const signalSchema = <S extends z.ZodType>(state: S) => z.object({ state, heartbeatMs: z.number() }).nullable();
+
+export const welfareStateSchema = z.object({
+  water: signalSchema(counterIdleStateSchema),
+  door: signalSchema(noChangeStateSchema),
+  openEpisode: z.number().nullable(),
+});
+export type WelfareState = z.infer<typeof welfareStateSchema>;
+
+interface Signal<S> {
+  state: S;
+  heartbeatMs: number;
+}
+
+function waterRule(rule: WelfareRule): CounterIdleRule {
+  return { id: rule.id, kind: 'counter-idle', title: rule.title, metric: 'volume_l', window: rule.window, minIncrease: rule.minWaterL, grade: rule.grade };
+}
+function doorRule(rule: WelfareRule): NoChangeRule {
+  return { id: rule.id, kind: 'no-change', title: rule.title, metric: 'contact_closed', window: rule.window, grade: rule.grade };
+}
+
+/** Steps one signal with its own evaluator, on a reading of its metric or on a tick. */
+function stepSignal<R, S>(
+  evaluate: Evaluate<R, S>,
+  rule: R,
+  signal: Signal<S> | null,
+  input: RuleInput,
+  ctx: RuleContext,
+  applies: boolean,
+): { signal: Signal<S> | null; wakeAt?: number; anomaly?: string } {
+  if (!signal && (input.type === 'tick' || !applies)) return { signal };
+  // Another device of the household reported: for this signal that is only time passing, and
+  // its wake-up must survive the step (the engine keeps one wake-up per state).
+  if (input.type === 'reading' && !applies) input = { type: 'tick', at: input.reading.at };
+  const heartbeatMs = input.type === 'reading' ? ctx.device.heartbeatMs : signal!.heartbeatMs;
+  const step = evaluate(rule, signal?.state, input, { ...ctx, device: { ...ctx.device, heartbeatMs } });
+  if (!step) return { signal };
+  return { signal: { state: step.state, heartbeatMs }, wakeAt: step.wakeAt, anomaly: step.anomaly };
+}
+
+export const evaluateWelfare: Evaluate<WelfareRule, WelfareState> = (rule, prev, input, ctx): Step<WelfareState> | undefined => {
+  const metrics = input.type === 'reading' ? input.reading.metrics : {};
+  const water = stepSignal(evaluateCounterIdle, waterRule(rule), prev?.water ?? null, input, ctx, metrics.volume_l !== undefined);
+  const door = stepSignal(evaluateNoChange, doorRule(rule), prev?.door ?? null, input, ctx, metrics.contact_closed !== undefined);
+  if (!water.signal && !door.signal) return undefined;
+
+  const waterQuiet = water.signal !== null && (water.signal.state as CounterIdleState).openEpisode !== null;
+  const doorQuiet = door.signal !== null && (door.signal.state as NoChangeState).openEpisode !== null;
+  const state: WelfareState = { water: water.signal, door: door.signal, openEpisode: prev?.openEpisode ?? null };
+  const wakes = [water.wakeAt, door.wakeAt].filter((t): t is number => t !== undefined);
+  const wakeAt = wakes.length > 0 ? Math.min(...wakes) : undefined;
+  const anomaly = water.anomaly ?? door.anomaly;
+  const household = ctx.device.householdId;
+
+  if (state.openEpisode !== null) {
+    if (waterQuiet && doorQuiet) return { state, anomaly };
+    return {
+      state: { ...state, openEpisode: null },
+      wakeAt,
+      anomaly,
+      edge: {
+        kind: 'clear',
+        episode: state.openEpisode,
+        summary: `${rule.title} ended: ${waterQuiet ? 'the door' : 'water'} in use again, household ${household}`,
+        details: { water: !waterQuiet, door: !doorQuiet },
+      },
+    };
+  }
+  if (!waterQuiet || !doorQuiet) return { state, wakeAt, anomaly };
+  const episode = Math.max(
+    (water.signal!.state as CounterIdleState).openEpisode!,
+    (door.signal!.state as NoChangeState).openEpisode!,
+  );
+  return {
+    state: { ...state, openEpisode: episode },
+    anomaly,
+    edge: {
+      kind: 'raise',
+      episode,
+      summary: `${rule.title}: no water and no door activity for ${formatDuration(rule.window)}, household ${household}`,
+      details: { window: formatDuration(rule.window), since: new Date(episode - rule.window).toISOString() },
+    },
+  };
+};
+
+export const shiftWelfare = (
+  s: WelfareState,
+  d: number,
+  shiftWater: (x: CounterIdleState, d: number) => CounterIdleState,
+  shiftDoor: (x: NoChangeState, d: number) => NoChangeState,
+): WelfareState => ({
+  ...s,
+  water: s.water && { ...s.water, state: shiftWater(s.water.state, d) },
+  door: s.door && { ...s.door, state: shiftDoor(s.door.state, d) },
+});
