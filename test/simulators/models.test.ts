@@ -6,7 +6,7 @@ import { DEFAULT_RULES } from '../../gateway/rules/book/defaults.js';
 import { haversineM } from '../../gateway/rules/measures/geometry.js';
 import { laeq } from '../../gateway/rules/measures/laeq.js';
 import { householdSchema } from '../../gateway/rules/book/rule-book.js';
-import type { RuleInput } from '../../gateway/rules/kinds/rule-schema.js';
+import type { RuleConfig } from '../../gateway/rules/kinds/registry.js';
 import type { DeviceModel, MetricValues } from '../../simulators/fleet/device-model.js';
 import { offsetM } from '../../simulators/models/common.js';
 import { doorModel } from '../../simulators/models/door.js';
@@ -282,7 +282,7 @@ describe('30 days of simulated homes through the real rule engine (default catal
     heart: household(8, 'hh-heart', { band: { heartRate: [HEART] } }),
     wander: household(9, 'hh-wander', { band: { wandersAt: WANDERS } }),
   };
-  const FENCE: RuleInput = {
+  const FENCE: RuleConfig = {
     id: 'geofence',
     kind: 'geofence',
     title: 'left the safe area',

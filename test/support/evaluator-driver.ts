@@ -1,5 +1,5 @@
 import type { DeviceEvent, Metric } from '../../contract/metrics.js';
-import type { Edge, Evaluate, GatewayContext, HouseholdContext, RuleInput } from '../../gateway/rules/kinds/kind-api.js';
+import type { Edge, Evaluate, GatewayContext, HouseholdContext, RuleTrigger } from '../../gateway/rules/kinds/kind-api.js';
 import type { DeviceContext } from '../../contract/device-context.js';
 
 export const DEVICE: DeviceContext = { deviceId: 'dev-1', householdId: 'hh-1', heartbeatMs: 60_000 };
@@ -29,7 +29,7 @@ export function drive<R, S>(
 ): Driven<S> {
   const out: Driven<S> = { edges: [], state: undefined, wakeAt: undefined, anomalies: [] };
   for (const f of feed) {
-    const input: RuleInput =
+    const input: RuleTrigger =
       'tick' in f ? { type: 'tick', at: f.tick } : { type: 'reading', reading: { deviceId: device.deviceId, at: f.at, metrics: f.metrics ?? {}, events: f.events } };
     const step = evaluate(rule, out.state, input, { device, gateway, household });
     if (!step) continue;

@@ -10,7 +10,7 @@ import { DEFAULT_RULES, DEFAULT_TAG_OVERRIDES } from '../../gateway/rules/book/d
 import { RuleEngine } from '../../gateway/rules/engine/rule-engine.js';
 import type { DeviceContext } from '../../contract/device-context.js';
 import { buildRuleBook, tagOverrideSchema, type Household } from '../../gateway/rules/book/rule-book.js';
-import type { RuleInput } from '../../gateway/rules/kinds/rule-schema.js';
+import type { RuleConfig } from '../../gateway/rules/kinds/registry.js';
 import { RuleStateStore } from '../../gateway/rules/engine/state-store.js';
 
 export const MINUTE = 60_000;
@@ -35,7 +35,7 @@ export interface RuleHarness {
 
 export interface RuleHarnessOptions {
   /** Rules as written in a config. @default the catalogue */
-  rules?: readonly RuleInput[];
+  rules?: readonly RuleConfig[];
   households?: Household[];
   /** Clock time the gateway starts at (matters after a restart: the time it was down). @default T0 */
   startedAt?: number;

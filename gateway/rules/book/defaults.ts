@@ -1,12 +1,12 @@
 import type { z } from 'zod';
 import type { tagOverrideSchema } from './rule-book.js';
-import type { RuleInput } from '../kinds/rule-schema.js';
+import type { RuleConfig } from '../kinds/registry.js';
 
 /**
  * The default catalogue (shared/DESIGN.md section 5), with the figures the pilots use. Defaults,
  * not clinical advice: every figure can be overridden per deployment.
  */
-export const DEFAULT_RULES: readonly RuleInput[] = [
+export const DEFAULT_RULES: readonly RuleConfig[] = [
   // Shanghai, Shenzhen and Taicang pilots: less than 10 L in 24 h.
   { id: 'no-water-use', kind: 'counter-idle', title: 'no water use', metric: 'volume_l', window: '24h', minIncrease: 10, grade: 'P2' },
   { id: 'no-door-activity', kind: 'no-change', title: 'no door activity', metric: 'contact_closed', window: '24h', grade: 'P2' },

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { idSchema } from '../../../lib/ids.js';
 import { formatPath, InputError, type IssueReport } from '../../../lib/validation.js';
 import type { HouseholdContext } from '../kinds/kind-api.js';
-import { ruleSchema, type Rule } from '../kinds/rule-schema.js';
+import { ruleSchema, type Rule } from '../kinds/registry.js';
 
 /** Field overrides per rule id, written as in the rule itself: `{ no-water-use: { window: "12h" } }`. */
 const ruleOverridesSchema = z.record(idSchema, z.record(z.string(), z.unknown()));

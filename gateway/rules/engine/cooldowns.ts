@@ -1,13 +1,5 @@
-import { durationSchema } from '../../../lib/time/duration.js';
 import type { SqliteDatabase } from '../../../lib/sqlite.js';
 import type { Alert } from '../../../contract/alert.js';
-
-/**
- * After an alert of a rule clears, a new raise of the same rule for the same device within this
- * time is not sent (the ticket of the first is still open in the cloud; a flapping sensor must
- * not send a grid worker ten SMS). SOS and fall rules have no cooldown.
- */
-export const cooldownSchema = durationSchema.optional();
 
 const key = (ruleId: string, deviceId: string): string => `${ruleId}\u0000${deviceId}`;
 

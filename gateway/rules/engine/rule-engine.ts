@@ -4,10 +4,10 @@ import type { SqliteDatabase } from '../../../lib/sqlite.js';
 import type { Reading } from '../../../contract/reading.js';
 import type { OfflineSpan } from '../../../lib/time/offline-spans.js';
 import type { Alert } from '../../../contract/alert.js';
-import type { Edge, GatewayContext, RuleInput, Step } from '../kinds/kind-api.js';
+import type { Edge, GatewayContext, RuleTrigger, Step } from '../kinds/kind-api.js';
 import type { DeviceContext } from '../../../contract/device-context.js';
 import { kindOf } from '../kinds/registry.js';
-import type { Rule } from '../kinds/rule-schema.js';
+import type { Rule } from '../kinds/registry.js';
 import { Cooldowns } from './cooldowns.js';
 import type { RuleBook } from '../book/rule-book.js';
 import type { RuleStateStore } from './state-store.js';
@@ -133,14 +133,14 @@ export class RuleEngine {
   process(reading: Reading, device: DeviceContext): Alert[] {
     this.#o.checkClock?.();
     if (this.#devices.get(device.deviceId) !== device) this.#devices.set(device.deviceId, device);
-    const input: RuleInput = { type: 'reading', reading };
+    const trigger: RuleTrigger = { type: 'reading', reading };
     const household = this.#book.household(device.householdId);
     const steps: TargetedStep[] = [];
     for (const rule of this.#book.rulesFor(device.householdId)) {
       const kind = kindOf(rule);
       // A household-wide rule keeps one state per household, fed by all its devices.
       const target = kind.scope === 'household' ? this.#householdTarget(device) : device;
-      const step = kind.evaluate(rule, this.#o.states.get(rule.id, target.deviceId), input, { device: target, gateway: this.#gateway, household });
+      const step = kind.evaluate(rule, this.#o.states.get(rule.id, target.deviceId), trigger, { device: target, gateway: this.#gateway, household });
       if (step) steps.push({ rule, step, target });
     }
     return this.#apply(steps, reading.at, reading.metrics);

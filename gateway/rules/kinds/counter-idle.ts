@@ -6,8 +6,9 @@ import { silenceBetween } from '../../../lib/time/offline-spans.js';
 import { isAway, windowFloor } from '../measures/absence.js';
 import { counterIncrease, EPSILON } from '../measures/counter-increase.js';
 import { gradeSchema } from '../../../contract/alert.js';
-import { cooldownSchema } from '../engine/cooldowns.js';
+import { cooldownSchema } from './kind-api.js';
 import type { Evaluate, GatewayContext, Step } from './kind-api.js';
+import { defineKind } from './kind-api.js';
 import type { DeviceContext } from '../../../contract/device-context.js';
 
 /**
@@ -166,3 +167,12 @@ function raise(rule: CounterIdleRule, state: CounterIdleState, at: number, dueAt
     },
   };
 }
+
+export const shiftCounterIdle = (s: CounterIdleState, d: number): CounterIdleState => ({
+  ...s,
+  lastSeenAt: s.lastSeenAt + d,
+  seenSince: s.seenSince + d,
+  recent: s.recent.map(([t, inc]) => [t + d, inc] as [number, number]),
+});
+
+export const counterIdleKind = defineKind({ ruleSchema: counterIdleRuleSchema, stateSchema: counterIdleStateSchema, evaluate: evaluateCounterIdle, shift: shiftCounterIdle });

@@ -4,9 +4,10 @@ import { localDate, localParts } from '../../../lib/time/local-time.js';
 import { METRICS, isCounter, metricSchema } from '../../../contract/metrics.js';
 import { silenceBetween } from '../../../lib/time/offline-spans.js';
 import { gradeSchema } from '../../../contract/alert.js';
-import { cooldownSchema } from '../engine/cooldowns.js';
+import { cooldownSchema } from './kind-api.js';
 import { counterIncrease, EPSILON } from '../measures/counter-increase.js';
 import type { HouseholdContext, Edge, Evaluate, GatewayContext, Step } from './kind-api.js';
+import { defineKind } from './kind-api.js';
 import type { DeviceContext } from '../../../contract/device-context.js';
 
 /**
@@ -217,3 +218,13 @@ export const evaluateDailyBaseline: Evaluate<DailyBaselineRule, DailyBaselineSta
   };
   return { state, edge, anomaly, wakeAt: end };
 };
+
+/** A day during which the clock was stepped is not judged (its boundaries moved under it). */
+export const shiftDailyBaseline = (s: DailyBaselineState, d: number): DailyBaselineState => ({
+  ...s,
+  lastSeenAt: s.lastSeenAt + d,
+  dayStart: s.dayStart + d,
+  dayComplete: false,
+});
+
+export const dailyBaselineKind = defineKind({ ruleSchema: dailyBaselineRuleSchema, stateSchema: dailyBaselineStateSchema, evaluate: evaluateDailyBaseline, shift: shiftDailyBaseline, stateOutlivesChanges: true });

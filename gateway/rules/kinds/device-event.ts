@@ -3,6 +3,7 @@ import { idSchema } from '../../../lib/ids.js';
 import { deviceEventSchema } from '../../../contract/metrics.js';
 import { gradeSchema } from '../../../contract/alert.js';
 import type { Evaluate, Step } from './kind-api.js';
+import { defineKind } from './kind-api.js';
 
 /**
  * An event the device reports (SOS key, fall): every occurrence raises at once, with its own
@@ -47,3 +48,7 @@ export const evaluateEvent: Evaluate<EventRule, EventState> = (rule, prev, input
     },
   };
 };
+
+export const shiftEvent = (s: EventState, d: number): EventState => ({ lastEpisode: s.lastEpisode + d, ...(s.recent ? { recent: s.recent.map((t) => t + d) } : {}) });
+
+export const eventKind = defineKind({ ruleSchema: eventRuleSchema, stateSchema: eventStateSchema, evaluate: evaluateEvent, shift: shiftEvent, stateOutlivesChanges: true });

@@ -3,8 +3,9 @@ import { formatDuration } from '../../../lib/time/duration.js';
 import { idSchema } from '../../../lib/ids.js';
 import { silenceBetween } from '../../../lib/time/offline-spans.js';
 import { gradeSchema } from '../../../contract/alert.js';
-import { cooldownSchema } from '../engine/cooldowns.js';
+import { cooldownSchema } from './kind-api.js';
 import type { Evaluate, Step } from './kind-api.js';
+import { defineKind } from './kind-api.js';
 
 /**
  * A device that stopped reporting: no reading for more than `factor` x its profile's heartbeat,
@@ -78,3 +79,7 @@ export const evaluateDeviceSilent: Evaluate<DeviceSilentRule, DeviceSilentState>
     },
   };
 };
+
+export const shiftDeviceSilent = (s: DeviceSilentState, d: number): DeviceSilentState => ({ ...s, lastSeenAt: s.lastSeenAt + d });
+
+export const deviceSilentKind = defineKind({ ruleSchema: deviceSilentRuleSchema, stateSchema: deviceSilentStateSchema, evaluate: evaluateDeviceSilent, shift: shiftDeviceSilent, stateOutlivesChanges: true, watchesFromConfiguration: true });

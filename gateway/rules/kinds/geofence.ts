@@ -3,8 +3,9 @@ import { idSchema } from '../../../lib/ids.js';
 import { inDailyWindow, localParts, timeOfDaySchema } from '../../../lib/time/local-time.js';
 import { isAway } from '../measures/absence.js';
 import { gradeSchema } from '../../../contract/alert.js';
-import { cooldownSchema } from '../engine/cooldowns.js';
+import { cooldownSchema } from './kind-api.js';
 import type { Evaluate, Step } from './kind-api.js';
+import { defineKind, shiftInstant } from './kind-api.js';
 import { circleEdge, polygonEdge, type EdgeDistance, type LatLon } from '../measures/geometry.js';
 
 const latLonSchema = z
@@ -202,3 +203,11 @@ export const evaluateGeofence: Evaluate<GeofenceRule, GeofenceState> = (
   // On the margin: neither outside enough to count nor inside enough to reset.
   return { state: { ...state, lastFixAt: at } };
 };
+
+export const shiftGeofence = (s: GeofenceState, d: number): GeofenceState => ({
+  ...s,
+  lastFixAt: shiftInstant(s.lastFixAt, d),
+  outsideSince: shiftInstant(s.outsideSince, d),
+});
+
+export const geofenceKind = defineKind({ ruleSchema: geofenceRuleSchema, stateSchema: geofenceStateSchema, evaluate: evaluateGeofence, shift: shiftGeofence });

@@ -1,3 +1,5 @@
+import type { z } from 'zod';
+import { durationSchema } from '../../../lib/time/duration.js';
 import type { DeviceContext } from '../../../contract/device-context.js';
 import type { Reading } from '../../../contract/reading.js';
 import type { OfflineSpan } from '../../../lib/time/offline-spans.js';
@@ -32,7 +34,7 @@ export interface RuleContext {
  * What a rule looks at: a reading of the device, or the passing of time (a tick at the moment
  * it asked to be woken), for conditions such as "nothing for 24 h" that no reading announces.
  */
-export type RuleInput = { type: 'reading'; reading: Reading } | { type: 'tick'; at: number };
+export type RuleTrigger = { type: 'reading'; reading: Reading } | { type: 'tick'; at: number };
 
 /** A change of a rule's condition for one device. */
 export interface Edge {
@@ -59,4 +61,51 @@ export interface Step<S> {
  * One evaluator per condition kind: a pure function of (rule, state, input, context). It returns
  * undefined when the input says nothing this rule cares about, so the state stays untouched.
  */
-export type Evaluate<R, S> = (rule: R, state: S | undefined, input: RuleInput, ctx: RuleContext) => Step<S> | undefined;
+export type Evaluate<R, S> = (rule: R, state: S | undefined, input: RuleTrigger, ctx: RuleContext) => Step<S> | undefined;
+
+/**
+ * After an alert of a rule clears, a new raise of the same rule for the same device within this
+ * time is not sent (the ticket of the first is still open in the cloud; a flapping sensor must
+ * not send a grid worker ten SMS). SOS and fall rules have no cooldown.
+ */
+export const cooldownSchema = durationSchema.optional();
+
+/**
+ * A condition kind, whole: its rule's schema, its state's schema, its evaluator, and how its state
+ * moves after a step of the wall clock. Each lives in one file under rules/kinds/ and is listed
+ * once in registry.ts.
+ */
+export interface Kind<R, S> {
+  /** The rule as data (JSON/YAML the cloud can push), with `kind` as its discriminator. */
+  ruleSchema: z.ZodType<R>;
+  evaluate: Evaluate<R, S>;
+  /** Checks state read back from disk (it may come from an older gridwatch). */
+  stateSchema: z.ZodType<S>;
+  /**
+   * Moves the state's instants after the wall clock was stepped by `deltaMs`: durations measured
+   * from them stay real ("24 h without water" still means 24 real hours). Episode numbers do not
+   * move: they are alert ids, and a clear must name the episode its raise did.
+   */
+  shift: (state: S, deltaMs: number) => S;
+  /** 'household': one state per household, fed by all its devices (the welfare check). @default device */
+  scope?: 'household';
+  /**
+   * The state records only what happened (last seen, last change, history), not anything derived
+   * from the rule's figures, so it stays valid when the rule changes. @default false
+   */
+  stateOutlivesChanges?: boolean;
+  /**
+   * Looked at once (a tick) for every configured device that has no state yet, when the engine
+   * starts: a device installed dead, or unplugged before its first frame, is watched from its
+   * configuration, not from a first reading that never comes. @default false
+   */
+  watchesFromConfiguration?: boolean;
+}
+
+/** Types a kind's parts together. */
+export function defineKind<R, S>(kind: Kind<R, S>): Kind<R, S> {
+  return kind;
+}
+
+/** An optional instant moved by a step of the clock. */
+export const shiftInstant = (t: number | null, d: number): number | null => (t === null ? null : t + d);

@@ -3,8 +3,9 @@ import { durationSchema } from '../../../lib/time/duration.js';
 import { idSchema } from '../../../lib/ids.js';
 import { inDailyWindow, localParts, timeOfDaySchema } from '../../../lib/time/local-time.js';
 import { gradeSchema } from '../../../contract/alert.js';
-import { cooldownSchema } from '../engine/cooldowns.js';
+import { cooldownSchema } from './kind-api.js';
 import type { Edge, Evaluate, Step } from './kind-api.js';
+import { defineKind } from './kind-api.js';
 import type { DeviceContext } from '../../../contract/device-context.js';
 import { EMPTY_ENERGY, addLevel, energySumSchema, laeqOf } from '../measures/laeq.js';
 
@@ -219,3 +220,8 @@ export const evaluateNightNoise: Evaluate<NightNoiseRule, NightNoiseState> = (
   }
   return { state, edge, wakeAt: state.end };
 };
+
+/** The block being summed keeps its samples; the next block aligns to the (new) local clock again. */
+export const shiftNightNoise = (s: NightNoiseState, d: number): NightNoiseState => ({ ...s, start: s.start + d, end: s.end + d });
+
+export const nightNoiseKind = defineKind({ ruleSchema: nightNoiseRuleSchema, stateSchema: nightNoiseStateSchema, evaluate: evaluateNightNoise, shift: shiftNightNoise });

@@ -5,8 +5,9 @@ import { metricSchema } from '../../../contract/metrics.js';
 import { silenceBetween } from '../../../lib/time/offline-spans.js';
 import { isAway, windowFloor } from '../measures/absence.js';
 import { gradeSchema } from '../../../contract/alert.js';
-import { cooldownSchema } from '../engine/cooldowns.js';
+import { cooldownSchema } from './kind-api.js';
 import type { Evaluate, GatewayContext, Step } from './kind-api.js';
+import { defineKind } from './kind-api.js';
 import type { DeviceContext } from '../../../contract/device-context.js';
 
 /**
@@ -101,3 +102,12 @@ export const evaluateNoChange: Evaluate<NoChangeRule, NoChangeState> = (
   if (at < dueAt(rule, state, floor)) return { state, anomaly, wakeAt: dueAt(rule, state, floor) };
   return raise(rule, state, at, device, floor);
 };
+
+export const shiftNoChange = (s: NoChangeState, d: number): NoChangeState => ({
+  ...s,
+  lastChangeAt: s.lastChangeAt + d,
+  lastSeenAt: s.lastSeenAt + d,
+  seenSince: s.seenSince + d,
+});
+
+export const noChangeKind = defineKind({ ruleSchema: noChangeRuleSchema, stateSchema: noChangeStateSchema, evaluate: evaluateNoChange, shift: shiftNoChange, stateOutlivesChanges: true });

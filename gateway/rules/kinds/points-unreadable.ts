@@ -3,8 +3,9 @@ import { formatDuration } from '../../../lib/time/duration.js';
 import { idSchema } from '../../../lib/ids.js';
 import { silenceBetween } from '../../../lib/time/offline-spans.js';
 import { gradeSchema } from '../../../contract/alert.js';
-import { cooldownSchema } from '../engine/cooldowns.js';
+import { cooldownSchema } from './kind-api.js';
 import type { Evaluate, Step } from './kind-api.js';
+import { defineKind } from './kind-api.js';
 
 /**
  * A polled device that answers but cannot give some of its points (an SDM120 answering Modbus
@@ -86,3 +87,10 @@ export const evaluatePointsUnreadable: Evaluate<PointsUnreadableRule, PointsUnre
     },
   };
 };
+
+export const shiftPointsUnreadable = (s: PointsUnreadableState, d: number): PointsUnreadableState => ({
+  ...s,
+  failingSince: Object.fromEntries(Object.entries(s.failingSince).map(([m, t]) => [m, t + d])),
+});
+
+export const pointsUnreadableKind = defineKind({ ruleSchema: pointsUnreadableRuleSchema, stateSchema: pointsUnreadableStateSchema, evaluate: evaluatePointsUnreadable, shift: shiftPointsUnreadable, stateOutlivesChanges: true });

@@ -4,8 +4,9 @@ import { idSchema } from '../../../lib/ids.js';
 import { METRICS, metricSchema } from '../../../contract/metrics.js';
 import { silenceBetween } from '../../../lib/time/offline-spans.js';
 import { gradeSchema } from '../../../contract/alert.js';
-import { cooldownSchema } from '../engine/cooldowns.js';
+import { cooldownSchema } from './kind-api.js';
 import type { Evaluate, Step } from './kind-api.js';
+import { defineKind, shiftInstant } from './kind-api.js';
 
 /**
  * A value outside a range for a while: heart rate below 50 or above 120 for 5 min, SpO2 below
@@ -86,3 +87,7 @@ export const evaluateRange: Evaluate<RangeRule, RangeState> = (rule, prev, input
     },
   };
 };
+
+export const shiftRange = (s: RangeState, d: number): RangeState => ({ ...s, lastAt: s.lastAt + d, outsideSince: shiftInstant(s.outsideSince, d) });
+
+export const rangeKind = defineKind({ ruleSchema: rangeRuleSchema, stateSchema: rangeStateSchema, evaluate: evaluateRange, shift: shiftRange, stateOutlivesChanges: true });

@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { durationSchema, formatDuration } from '../../../lib/time/duration.js';
 import { idSchema } from '../../../lib/ids.js';
-import { counterIdleStateSchema, evaluateCounterIdle, type CounterIdleRule, type CounterIdleState } from './counter-idle.js';
+import { counterIdleStateSchema, evaluateCounterIdle, shiftCounterIdle, type CounterIdleRule, type CounterIdleState } from './counter-idle.js';
 import { gradeSchema } from '../../../contract/alert.js';
-import { cooldownSchema } from '../engine/cooldowns.js';
-import type { Evaluate, RuleContext, RuleInput, Step } from './kind-api.js';
-import { evaluateNoChange, noChangeStateSchema, type NoChangeRule, type NoChangeState } from './no-change.js';
+import { cooldownSchema } from './kind-api.js';
+import type { Evaluate, RuleContext, RuleTrigger, Step } from './kind-api.js';
+import { defineKind } from './kind-api.js';
+import { evaluateNoChange, noChangeStateSchema, shiftNoChange, type NoChangeRule, type NoChangeState } from './no-change.js';
 
 /**
  * The welfare check: no water AND no door activity in the same household for `window` (12 h).
@@ -54,7 +55,7 @@ function stepSignal<R, S>(
   evaluate: Evaluate<R, S>,
   rule: R,
   signal: Signal<S> | null,
-  input: RuleInput,
+  input: RuleTrigger,
   ctx: RuleContext,
   applies: boolean,
 ): { signal: Signal<S> | null; wakeAt?: number; anomaly?: string } {
@@ -113,13 +114,10 @@ export const evaluateWelfare: Evaluate<WelfareRule, WelfareState> = (rule, prev,
   };
 };
 
-export const shiftWelfare = (
-  s: WelfareState,
-  d: number,
-  shiftWater: (x: CounterIdleState, d: number) => CounterIdleState,
-  shiftDoor: (x: NoChangeState, d: number) => NoChangeState,
-): WelfareState => ({
+export const shiftWelfare = (s: WelfareState, d: number): WelfareState => ({
   ...s,
-  water: s.water && { ...s.water, state: shiftWater(s.water.state, d) },
-  door: s.door && { ...s.door, state: shiftDoor(s.door.state, d) },
+  water: s.water && { ...s.water, state: shiftCounterIdle(s.water.state, d) },
+  door: s.door && { ...s.door, state: shiftNoChange(s.door.state, d) },
 });
+
+export const welfareKind = defineKind({ ruleSchema: welfareRuleSchema, stateSchema: welfareStateSchema, evaluate: evaluateWelfare, shift: shiftWelfare, scope: 'household' });

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { DEFAULT_RULES } from '../../../gateway/rules/book/defaults.js';
-import { ruleSchema } from '../../../gateway/rules/kinds/rule-schema.js';
+import { ruleSchema } from '../../../gateway/rules/kinds/registry.js';
 import { MINUTE, T0, WATER_METER, ruleHarness } from '../../support/rule-harness.js';
 import { tempDir } from '../../support/temp-dir.js';
 

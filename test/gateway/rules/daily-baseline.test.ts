@@ -7,7 +7,7 @@ import {
   startOfLocalDay,
   type DailyBaselineState,
 } from '../../../gateway/rules/kinds/daily-baseline.js';
-import type { Edge, GatewayContext, RuleInput } from '../../../gateway/rules/kinds/kind-api.js';
+import type { Edge, GatewayContext, RuleTrigger } from '../../../gateway/rules/kinds/kind-api.js';
 import type { DeviceContext } from '../../../contract/device-context.js';
 import type { OfflineSpan } from '../../../lib/time/offline-spans.js';
 
@@ -40,7 +40,7 @@ function meter(gateway: GatewayContext = SHANGHAI, start = T0) {
   let state: DailyBaselineState | undefined;
   const out = { edges: [] as Array<Edge & { at: number }>, anomalies: [] as string[], wakeAt: undefined as number | undefined };
 
-  function step(input: RuleInput, at: number): void {
+  function step(input: RuleTrigger, at: number): void {
     const s = evaluateDailyBaseline(RULE, state, input, { device: DEVICE, gateway });
     if (!s) return;
     state = s.state;

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import type { Edge, RuleContext, RuleInput } from '../../../gateway/rules/kinds/kind-api.js';
+import type { Edge, RuleContext, RuleTrigger } from '../../../gateway/rules/kinds/kind-api.js';
 import { evaluateGeofence, geofenceRuleSchema, geofenceStateSchema, type GeofenceState } from '../../../gateway/rules/kinds/geofence.js';
 import { EARTH_RADIUS_M, type LatLon } from '../../../gateway/rules/measures/geometry.js';
 import { issuesOf } from '../../../lib/validation.js';
@@ -50,7 +50,7 @@ interface Fix {
   lon?: number;
 }
 
-function reading(fix: Fix): RuleInput {
+function reading(fix: Fix): RuleTrigger {
   const p = fix.lat !== undefined && fix.lon !== undefined ? { lat: fix.lat, lon: fix.lon } : offset(fix.east ?? 0, fix.north ?? 0);
   return { type: 'reading', reading: { deviceId: 'band-7', at: fix.at, metrics: { latitude_deg: p.lat, longitude_deg: p.lon } } };
 }
@@ -255,15 +255,15 @@ describe('fixes that say nothing', () => {
   });
 
   test.each([
-    { name: 'a tick', input: { type: 'tick', at: shanghai(23) } as RuleInput, c: ctx },
+    { name: 'a tick', input: { type: 'tick', at: shanghai(23) } as RuleTrigger, c: ctx },
     {
       name: 'a reading without a position',
-      input: { type: 'reading', reading: { deviceId: 'band-7', at: shanghai(23), metrics: { heart_rate_bpm: 72 } } } as RuleInput,
+      input: { type: 'reading', reading: { deviceId: 'band-7', at: shanghai(23), metrics: { heart_rate_bpm: 72 } } } as RuleTrigger,
       c: ctx,
     },
     {
       name: 'a reading with a latitude only',
-      input: { type: 'reading', reading: { deviceId: 'band-7', at: shanghai(23), metrics: { latitude_deg: 31.3 } } } as RuleInput,
+      input: { type: 'reading', reading: { deviceId: 'band-7', at: shanghai(23), metrics: { latitude_deg: 31.3 } } } as RuleTrigger,
       c: ctx,
     },
     { name: 'a band of a household without a fence', input: reading({ at: shanghai(23), east: 620 }), c: { ...ctx, device: { ...ctx.device, householdId: 'hh-9' } } },

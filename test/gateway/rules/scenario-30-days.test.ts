@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import type { Alert } from '../../../contract/alert.js';
 import { DEFAULT_RULES } from '../../../gateway/rules/book/defaults.js';
 import { householdSchema } from '../../../gateway/rules/book/rule-book.js';
-import type { RuleInput } from '../../../gateway/rules/kinds/rule-schema.js';
+import type { RuleConfig } from '../../../gateway/rules/kinds/registry.js';
 import { ruleHarness } from '../../support/rule-harness.js';
 import { elderHome, type ElderHome } from '../../support/scenario/elder-home.js';
 import { noiseSite } from '../../support/scenario/noise-site.js';
@@ -57,7 +57,7 @@ const homes = {
 };
 const site = noiseSite({ siteId: 'site-east', seed: 2000, start: START, days: DAYS, loud: [NOISE] });
 
-const NIGHT_GEOFENCE: RuleInput = {
+const NIGHT_GEOFENCE: RuleConfig = {
   id: 'geofence',
   kind: 'geofence',
   title: 'left the safe area at night',
