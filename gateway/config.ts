@@ -7,7 +7,7 @@ import { DEFAULT_TIME_ZONE, timeZoneSchema } from '../lib/time/local-time.js';
 import { loadConfigFile } from '../lib/config-file.js';
 import { DEFAULT_RETAINED_LIMITS } from './drivers/mqtt/retained.js';
 import { DEFAULT_RULES, DEFAULT_TAG_OVERRIDES } from './rules/book/defaults.js';
-import { householdSchema, resolveRuleBook, tagOverrideSchema } from './rules/book/rule-book.js';
+import { buildRuleBook, householdSchema, resolveRuleBook, tagOverrideSchema, type RuleBook } from './rules/book/rule-book.js';
 
 export const deviceConfigSchema = z
   .object({
@@ -333,9 +333,18 @@ export const gatewayConfigSchema = z
       households.add(h.id);
     });
     // Every rule, as each household sees it after its overrides: errors name where they were written.
-    const { issues } = resolveRuleBook(config.rules, config.households, config.tagOverrides);
+    const { book, issues } = resolveRuleBook(config.rules, config.households, config.tagOverrides);
     for (const issue of issues) ctx.addIssue({ code: 'custom', path: [], message: `${issue.path}: ${issue.message}` });
+    if (book) ruleBooks.set(config, book);
   });
+
+/** The rule book built while a config was validated, so that a start does not build it twice. */
+const ruleBooks = new WeakMap<object, RuleBook>();
+
+/** The rule book of a validated config (built again only for a config that did not come through the schema). */
+export function ruleBookOf(config: Pick<GatewayConfig, 'rules' | 'households' | 'tagOverrides'>): RuleBook {
+  return ruleBooks.get(config) ?? buildRuleBook(config.rules, config.households, config.tagOverrides);
+}
 
 export type GatewayConfigInput = z.input<typeof gatewayConfigSchema>;
 export type GatewayConfig = z.output<typeof gatewayConfigSchema>;

@@ -5,7 +5,7 @@ import { exampleSecretsWarning } from '../lib/example-secrets.js';
 import { exampleSecretsInUse } from './example-secrets-in-use.js';
 import type { ProfileRegistry } from '../firmware-profiles/index.js';
 import { loadProfilesWithFiles } from '../firmware-profiles/load-files.js';
-import type { GatewayConfig } from './config.js';
+import { ruleBookOf, type GatewayConfig } from './config.js';
 import { openGatewayDatabase } from './store/gateway-database.js';
 import { startMqttBroker } from './drivers/mqtt/broker.js';
 import { modbusFromConfig } from './drivers/modbus/devices.js';
@@ -21,7 +21,6 @@ import { ResentFrames } from './drivers/mqtt/resends.js';
 import { MqttIngest, type MqttIngestCounters } from './drivers/mqtt/ingest.js';
 import { Outbox } from './store/outbox.js';
 import { RuleEngine } from './rules/engine/rule-engine.js';
-import { buildRuleBook } from './rules/book/rule-book.js';
 import { RuleStateStore } from './rules/engine/state-store.js';
 import { ClockWatch } from './clock-watch.js';
 import { fitDevicesToClock } from './accelerated-timing.js';
@@ -118,7 +117,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     const states = new RuleStateStore(db, logger.child({ component: 'rules' }));
     const engine = new RuleEngine({
       gatewayId: config.gatewayId,
-      book: buildRuleBook(config.rules, config.households, config.tagOverrides),
+      book: ruleBookOf(config),
       devices: [...[...devices.values()].map((d) => d.context), ...modbusDevices.map((d) => d.context), ...dltDevices.map((d) => d.context), ...wristbands.values()],
       clock,
       timeZone: config.timeZone,
@@ -308,7 +307,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
       uplink,
       readings: lane,
       readingsUplink,
-      replaceRules: (next) => engine.replaceRules(buildRuleBook(next.rules, next.households, next.tagOverrides)),
+      replaceRules: (next) => engine.replaceRules(ruleBookOf(next)),
       status: () => ({ gatewayId: config.gatewayId, mqtt: { ...ingest.counters }, upstream: upstream ? { connected: upstream.connected() } : null, polled: pollers.map((p) => p.health()), pushed: activity.snapshot(),
         watch: watchServer ? { ...watchServer.counters, port: watchServer.port } : null, outbox: outbox.counts(), uplink: uplink.status(),
         readings: { ...lane.counts(), uplink: readingsUplink?.status() ?? null }, cloudUnreachableSince: reachability.unreachableSince }),

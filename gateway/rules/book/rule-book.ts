@@ -47,14 +47,15 @@ export interface RuleBook {
   household(householdId: string): HouseholdContext;
 }
 
-type RawRule = Record<string, unknown>;
+/** A rule as a config file holds it, before its kind's schema has checked it. */
+type UncheckedRule = Record<string, unknown>;
 
 /**
  * Builds the rule book, or returns every problem with the path a user wrote it at
  * (`households[2].rules.no-water-use.window`, `tagOverrides[0].rules.sos`).
  */
 export function resolveRuleBook(
-  ruleInputs: readonly RawRule[],
+  ruleInputs: readonly UncheckedRule[],
   households: readonly Household[],
   tagOverrides: readonly TagOverride[],
 ): { book: RuleBook; issues: [] } | { book: undefined; issues: IssueReport[] } {
@@ -77,7 +78,7 @@ export function resolveRuleBook(
       const touched = household !== undefined && (household.rules[id] !== undefined || tagOverrides.some((t) => t.rules[id] !== undefined && t.tags.every((tag) => household.tags.includes(tag))));
       const shared = household !== undefined && !touched ? defaults.find((d) => d.id === id) : undefined;
       if (shared) return [shared];
-      const merged: RawRule = { ...base };
+      const merged: UncheckedRule = { ...base };
       const origin = new Map<string, Array<string | number>>(Object.keys(base).map((k) => [k, ['rules', r]]));
       const apply = (fields: Record<string, unknown> | undefined, at: Array<string | number>) => {
         for (const [field, value] of Object.entries(fields ?? {})) {
@@ -137,7 +138,7 @@ function mergeDeep(base: unknown, override: unknown): unknown {
 }
 
 /** resolveRuleBook for code that has validated its config already: throws the issues. */
-export function buildRuleBook(ruleInputs: readonly RawRule[], households: readonly Household[] = [], tagOverrides: readonly TagOverride[] = []): RuleBook {
+export function buildRuleBook(ruleInputs: readonly UncheckedRule[], households: readonly Household[] = [], tagOverrides: readonly TagOverride[] = []): RuleBook {
   const result = resolveRuleBook(ruleInputs, households, tagOverrides);
   if (result.book) return result.book;
   throw new InputError(`rules are not valid:\n${result.issues.map((i) => `${i.path}: ${i.message}`).join('\n')}`, result.issues);
