@@ -1,3 +1,5 @@
+import { TokenBucket } from '../../lib/net/token-bucket.js';
+
 export interface TokenBucketOptions {
   /** Items added back per second. */
   perSecond: number;
@@ -14,7 +16,7 @@ export type TakeResult = { ok: true } | { ok: false; retryAfterS: number };
  * Keys are the configured gateways only (the route authenticates first), so the map stays small.
  */
 export class RateLimiter {
-  readonly #buckets = new Map<string, { tokens: number; atMs: number }>();
+  readonly #buckets = new Map<string, TokenBucket>();
 
   constructor(
     readonly options: TokenBucketOptions,
@@ -23,17 +25,13 @@ export class RateLimiter {
 
   take(key: string, cost: number): TakeResult {
     const now = this.nowMs();
-    const { perSecond, burst } = this.options;
-    const bucket = this.#buckets.get(key) ?? { tokens: burst, atMs: now };
-    bucket.tokens = Math.min(burst, bucket.tokens + (Math.max(0, now - bucket.atMs) * perSecond) / 1000);
-    bucket.atMs = now;
-    this.#buckets.set(key, bucket);
-    if (bucket.tokens >= cost) {
-      bucket.tokens -= cost;
-      return { ok: true };
+    let bucket = this.#buckets.get(key);
+    if (!bucket) {
+      bucket = new TokenBucket(this.options.perSecond, this.options.burst, now);
+      this.#buckets.set(key, bucket);
     }
+    if (bucket.take(cost, now)) return { ok: true };
     // A cost over the burst can never pass; the config refuses bursts below the largest batch.
-    const missing = Math.min(cost, burst) - bucket.tokens;
-    return { ok: false, retryAfterS: Math.max(1, Math.ceil(missing / perSecond)) };
+    return { ok: false, retryAfterS: Math.max(1, Math.ceil(bucket.secondsUntil(cost, now))) };
   }
 }

@@ -1,8 +1,9 @@
 /**
- * A per-client rate limit: `ratePerS` messages a second on average, bursts up to `burst`.
- * Messages already read are charged even past empty (the bucket goes into debt), and
- * `waitMs` says how long the client must then stay unread for its average to hold.
- * Time is read from the caller (monotonic ms), so tests drive it.
+ * A rate limit: `ratePerS` items a second on average, bursts up to `burst`. Two ways to spend:
+ * `charge` for items already read, which may put the bucket into debt (`waitMs` then says how
+ * long the client must stay unread for its average to hold: the gateway's MQTT clients), and
+ * `take` for a request that may still be refused whole, taking nothing (the cloud's ingest).
+ * Time is read from the caller (monotonic ms), so tests drive it, and time going back adds nothing.
  */
 export class TokenBucket {
   #tokens: number;
@@ -19,7 +20,7 @@ export class TokenBucket {
 
   /** Tokens now (negative: in debt). */
   tokens(now: number): number {
-    this.#tokens = Math.min(this.burst, this.#tokens + ((now - this.#at) / 1000) * this.ratePerS);
+    this.#tokens = Math.min(this.burst, this.#tokens + (Math.max(0, now - this.#at) / 1000) * this.ratePerS);
     this.#at = now;
     return this.#tokens;
   }
@@ -30,9 +31,23 @@ export class TokenBucket {
     return this.#tokens;
   }
 
+  /** Takes `count` tokens if the bucket holds them; otherwise takes nothing and says false. */
+  take(count: number, now: number): boolean {
+    if (this.tokens(now) < count) return false;
+    this.#tokens -= count;
+    return true;
+  }
+
+  /**
+   * Seconds until the bucket holds `count` tokens (0 or less: it does now). A count over the
+   * burst can never be held; it is answered with the time to a full bucket.
+   */
+  secondsUntil(count: number, now: number): number {
+    return (Math.min(count, this.burst) - this.tokens(now)) / this.ratePerS;
+  }
+
   /** Ms until the debt is paid (0 when not in debt). */
   waitMs(now: number): number {
-    const tokens = this.tokens(now);
-    return tokens >= 0 ? 0 : Math.ceil((-tokens / this.ratePerS) * 1000);
+    return Math.max(0, Math.ceil(this.secondsUntil(0, now) * 1000));
   }
 }
