@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { idSchema } from '../../lib/ids.js';
 import type { AuthResult } from '../http/auth.js';
-import { invalidInput, unauthorized } from '../http/errors.js';
+import { authenticatedRoute } from '../http/authenticated-route.js';
 import { ticketSchema, ticketStateSchema, type Ticket } from './ticket.js';
 import { DEFAULT_TICKET_LIMIT, MAX_TICKET_LIMIT, type TicketStore } from './ticket-store.js';
 
@@ -31,20 +31,13 @@ export interface TicketsRouteOptions {
 
 /** GET /v1/tickets?state=&householdId=&gatewayId=&rule=&limit= -> { tickets }, ordered by openedAt then id. */
 export function ticketsRoute(options: TicketsRouteOptions): (app: FastifyInstance) => void {
-  return (app) => {
-    app.get(
-      '/v1/tickets',
-      {
-        onRequest: async (request) => {
-          const auth = options.verifyReader(request.headers.authorization);
-          if (!auth.ok) throw unauthorized(auth.reason, 'reader');
-        },
-      },
-      async (request): Promise<{ tickets: Ticket[] }> => {
-        const parsed = ticketsQuerySchema.safeParse({ ...(request.query as object) });
-        if (!parsed.success) throw invalidInput('query', parsed.error);
-        return { tickets: await options.store.listTickets(parsed.data) };
-      },
-    );
-  };
+  return (app) =>
+    authenticatedRoute(app, {
+      method: 'GET',
+      url: '/v1/tickets',
+      role: 'reader',
+      verify: options.verifyReader,
+      query: ticketsQuerySchema,
+      handler: async ({ query }): Promise<{ tickets: Ticket[] }> => ({ tickets: await options.store.listTickets(query) }),
+    });
 }

@@ -1,13 +1,13 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Alert } from '../../contract/alert.js';
 import type { Clock } from '../../lib/time/clock.js';
 import type { AuthResult } from '../http/auth.js';
 import { AlertIdConflictError } from './alert-conflict.js';
 import { implausibleTimes } from './plausible-time.js';
-import { HttpError, invalidInput, issuesError, unauthorized } from '../http/errors.js';
+import { authenticatedRoute } from '../http/authenticated-route.js';
+import { issuesError, type HttpError } from '../http/errors.js';
 import type { IngestMetrics } from '../http/prometheus.js';
 import type { RateLimiter } from '../http/rate-limit.js';
-import { rateLimited } from '../http/rate-limited.js';
 import { ingestAlertsRequestSchema, type IngestAlertsResponse } from '../../contract/ingest-wire.js';
 
 /** Where ingest hands alerts on (the ticket store); an interface so ingest does not import alerts/. */
@@ -32,46 +32,34 @@ export interface AlertsRouteOptions {
  * its outbox.
  */
 export function alertsRoute(options: AlertsRouteOptions): (app: FastifyInstance) => void {
-  // Filled by the onRequest hook; a WeakMap rather than a decorated request keeps types local.
-  const gatewayOf = new WeakMap<FastifyRequest, string>();
-
-  return (app) => {
-    app.post(
-      '/v1/ingest/alerts',
-      {
-        // Authenticate before the body is read: a stranger's megabyte is not even parsed.
-        onRequest: async (request) => {
-          const auth = options.verifyGateway(request.headers.authorization);
-          if (!auth.ok) throw unauthorized(auth.reason, 'gateway');
-          gatewayOf.set(request, auth.principal);
-        },
-      },
-      async (request): Promise<IngestAlertsResponse> => {
-        const gatewayId = gatewayOf.get(request);
-        if (gatewayId === undefined) throw new Error('onRequest did not authenticate the request');
-        const parsed = ingestAlertsRequestSchema.safeParse(request.body);
-        if (!parsed.success) throw invalidInput('body', parsed.error);
-
+  return (app) =>
+    authenticatedRoute(app, {
+      method: 'POST',
+      url: '/v1/ingest/alerts',
+      role: 'gateway',
+      verify: options.verifyGateway,
+      body: ingestAlertsRequestSchema,
+      rateLimit: { limiter: options.limiter, items: 'alerts' },
+      handler: async ({ request, principal: gatewayId, body, spend }): Promise<IngestAlertsResponse> => {
         // An alert is never refused for its time, unlike a reading: an SOS from a gateway whose
         // clock is wrong (not yet synced after a power cut) is still an SOS. Its ticket opens at
         // the cloud's time instead (see newTicketRow); the alert keeps the time the gateway gave.
-        const lateOrEarly = implausibleTimes('alerts', parsed.data.alerts, options.clock.now());
+        const lateOrEarly = implausibleTimes('alerts', body.alerts, options.clock.now());
         if (lateOrEarly.length > 0) request.log.warn({ gatewayId, alerts: lateOrEarly }, "alert times far from the cloud's clock (is the gateway's clock set?): taken, their tickets open at the cloud's time");
 
         // A gateway speaks only for itself: one token must not be able to raise alerts anywhere.
-        const foreign = parsed.data.alerts.flatMap((alert, i) =>
+        const foreign = body.alerts.flatMap((alert, i) =>
           alert.gatewayId === gatewayId
             ? []
             : [{ path: `alerts[${i}].gatewayId`, message: `"${alert.gatewayId}" is not the token's gateway "${gatewayId}"` }],
         );
         if (foreign.length > 0) throw issuesError(403, 'forbidden', 'alerts from another gateway', foreign);
 
-        const allowed = options.limiter.take(gatewayId, parsed.data.alerts.length);
-        if (!allowed.ok) throw rateLimited(gatewayId, 'alerts', options.limiter.options, allowed.retryAfterS);
+        spend(body.alerts.length);
 
         let results: IngestAlertsResponse['results'];
         try {
-          results = await options.sink.recordAlerts(parsed.data.alerts);
+          results = await options.sink.recordAlerts(body.alerts);
         } catch (err) {
           if (!(err instanceof AlertIdConflictError)) throw err;
           // Either this gateway's ids started again (its database was replaced) or something
@@ -79,7 +67,7 @@ export function alertsRoute(options: AlertsRouteOptions): (app: FastifyInstance)
           request.log.error({ gatewayId, conflicts: err.conflicts }, 'alert ids already delivered with other content; nothing of the batch is committed');
           throw alertIdConflict(err);
         }
-        const created = parsed.data.alerts.filter((_, i) => results[i]?.status === 'created');
+        const created = body.alerts.filter((_, i) => results[i]?.status === 'created');
         options.metrics.committed(
           'alerts',
           created.map((a) => Date.parse(a.at)),
@@ -89,8 +77,7 @@ export function alertsRoute(options: AlertsRouteOptions): (app: FastifyInstance)
         request.log.info({ gatewayId, alerts: results.length, created: created.length }, 'alerts ingested');
         return { results };
       },
-    );
-  };
+    });
 }
 
 /** 409 naming each alert whose id this gateway delivered before with other content. */

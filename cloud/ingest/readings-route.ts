@@ -1,11 +1,11 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Clock } from '../../lib/time/clock.js';
 import type { AuthResult } from '../http/auth.js';
-import { HttpError, invalidInput, issuesError, unauthorized } from '../http/errors.js';
+import { authenticatedRoute } from '../http/authenticated-route.js';
+import { HttpError, issuesError } from '../http/errors.js';
 import { implausibleTimes } from './plausible-time.js';
 import type { IngestMetrics } from '../http/prometheus.js';
 import type { RateLimiter } from '../http/rate-limit.js';
-import { rateLimited } from '../http/rate-limited.js';
 import { ingestReadingsRequestSchema, type IngestReadingsResponse, type WireReading } from '../../contract/ingest-wire.js';
 
 /** Where readings are committed once (marks and hourly rollups); an interface so ingest does not import readings/. */
@@ -44,30 +44,21 @@ export const TELEMETRY_RETRY_AFTER_S = 10;
  * means every reading up to committedSeq is committed, so the gateway may drop them.
  */
 export function readingsRoute(options: ReadingsRouteOptions): (app: FastifyInstance) => void {
-  const gatewayOf = new WeakMap<FastifyRequest, string>();
-
-  return (app) => {
-    app.post(
-      '/v1/ingest/readings',
-      {
-        bodyLimit: options.bodyLimitBytes,
-        onRequest: async (request) => {
-          const auth = options.verifyGateway(request.headers.authorization);
-          if (!auth.ok) throw unauthorized(auth.reason, 'gateway');
-          gatewayOf.set(request, auth.principal);
-        },
-      },
-      async (request): Promise<IngestReadingsResponse> => {
-        const gatewayId = gatewayOf.get(request);
-        if (gatewayId === undefined) throw new Error('onRequest did not authenticate the request');
-        const parsed = ingestReadingsRequestSchema.safeParse(request.body);
-        if (!parsed.success) throw invalidInput('body', parsed.error);
-        const { stream, readings } = parsed.data;
+  return (app) =>
+    authenticatedRoute(app, {
+      method: 'POST',
+      url: '/v1/ingest/readings',
+      role: 'gateway',
+      verify: options.verifyGateway,
+      body: ingestReadingsRequestSchema,
+      bodyLimitBytes: options.bodyLimitBytes,
+      rateLimit: { limiter: options.limiter, items: 'readings' },
+      handler: async ({ request, principal: gatewayId, body, spend }): Promise<IngestReadingsResponse> => {
+        const { stream, readings } = body;
         const lateOrEarly = implausibleTimes('readings', readings, options.clock.now());
         if (lateOrEarly.length > 0) throw issuesError(400, 'invalid_body', 'request body is not valid', lateOrEarly);
 
-        const allowed = options.limiter.take(gatewayId, readings.length);
-        if (!allowed.ok) throw rateLimited(gatewayId, 'readings', options.limiter.options, allowed.retryAfterS);
+        spend(readings.length);
 
         // A hint read without a lock: it spares the telemetry store a resent batch. The commit
         // below decides under the lock, against the mark as it is then.
@@ -104,6 +95,5 @@ export function readingsRoute(options: ReadingsRouteOptions): (app: FastifyInsta
         request.log.debug({ gatewayId, stream, readings: readings.length, accepted: committed.length, committedSeq }, 'readings ingested');
         return { accepted: committed.length, duplicates: readings.length - committed.length, committedSeq };
       },
-    );
-  };
+    });
 }
