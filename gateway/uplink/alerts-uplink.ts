@@ -1,7 +1,6 @@
 import type { TimerHandle } from '../../lib/time/clock.js';
-import { errorBodySchema, ingestAlertsResponseSchema } from '../../contract/ingest-wire.js';
-import { retryAfterMs, RetryLaterError } from './backoff.js';
-import { CloudSender, type CloudSenderOptions, type CloudSenderStatus } from './cloud-sender.js';
+import { ingestAlertsResponseSchema, type IngestAlertsResponse } from '../../contract/ingest-wire.js';
+import { CloudSender, type CloudLane, type CloudSenderOptions, type CloudSenderStatus } from './cloud-sender.js';
 import type { Outbox, OutboxEntry } from '../store/outbox.js';
 
 export interface UplinkOptions extends CloudSenderOptions {
@@ -25,30 +24,16 @@ export interface UplinkStatus extends CloudSenderStatus {
   lastSetAside: { alertId: string; reason: string } | null;
 }
 
-/**
- * The cloud named these alerts (by batch index) and refused them for what they are: invalid (400),
- * from another gateway (403), or an id it holds with other content (409). It will refuse them
- * however often they are sent, so they are set aside and the rest of the batch goes on.
- */
-class RefusedAlertsError extends Error {
-  constructor(
-    readonly indexes: ReadonlySet<number>,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-/**
- * The cloud failed on the batch with its own error body (a 500 internal_error, or a 4xx that
- * names no alert): maybe one alert in it poisons the request. Halves go on their own, down to
- * the alert.
- */
-class CloudRefusedError extends Error {}
-
-/** The batch is over the cloud's size limit: smaller batches will go. */
-class TooLargeError extends Error {}
+/** The alerts endpoint; the cloud refuses named alerts for what they are with these codes. */
+const ALERTS: CloudLane<IngestAlertsResponse> = {
+  path: '/v1/ingest/alerts',
+  field: 'alerts',
+  one: 'an alert',
+  verdicts: { 400: 'invalid_body', 403: 'forbidden', 409: 'alert_id_conflict' },
+  accepted: ingestAlertsResponseSchema,
+  // Alerts go before readings when both lanes wait for a connection.
+  priority: 1,
+};
 
 /**
  * Sends the outbox to the cloud, oldest first (devices with an SOS waiting before the rest), one
@@ -57,7 +42,7 @@ class TooLargeError extends Error {}
  * (network, 5xx, 401, a 400 that is not the cloud's own verdict on named alerts, even a local
  * database error) backs off and tries again (CloudSender).
  */
-export class Uplink extends CloudSender {
+export class Uplink extends CloudSender<IngestAlertsResponse> {
   readonly #outbox: Outbox;
   readonly #batchSize: number;
   readonly #rejectedRetryMs: number;
@@ -74,8 +59,7 @@ export class Uplink extends CloudSender {
   #committedThisDrain = 0;
 
   constructor(options: UplinkOptions) {
-    // Alerts go before readings when both lanes wait for a connection.
-    super(options, 1);
+    super(options, ALERTS);
     this.#outbox = options.outbox;
     this.#batchSize = options.batchSize ?? 100;
     this.#rejectedRetryMs = options.rejectedRetryMs ?? 3_600_000;
@@ -158,75 +142,48 @@ export class Uplink extends CloudSender {
     this.options.logger.warn({ pending, failures, retryInMs: delayMs, error: message }, 'cannot deliver alerts to the cloud; they stay in the outbox and will be retried');
   }
 
-  /** Sends a batch; a batch too large is halved, and alerts the cloud names as invalid are set aside. */
+  /**
+   * Sends a batch. A batch too large is halved; alerts the cloud names as refused are set aside
+   * and the rest goes on; a batch the cloud fails on is halved down to the alert, which is held.
+   * Any other answer throws, to back off.
+   */
   async #deliver(batch: OutboxEntry[]): Promise<void> {
-    try {
-      await this.#send(batch);
-    } catch (err) {
-      if (err instanceof CloudRefusedError) {
+    const answer = await this.post({ alerts: batch.map((e) => e.alert) }, batch.length);
+    switch (answer.kind) {
+      case 'accepted':
+        return this.#acknowledge(batch, answer.body);
+      case 'failed':
         if (batch.length === 1) {
           this.#held.push(batch[0]!);
           return;
         }
         // Halves on their own: the good ones go, the poisoned one is found in log2(n) requests.
-        const half = Math.ceil(batch.length / 2);
-        await this.#deliver(batch.slice(0, half));
-        if (this.running) await this.#deliver(batch.slice(half));
-        return;
-      }
-      if (err instanceof TooLargeError && batch.length > 1) {
-        const half = Math.ceil(batch.length / 2);
-        await this.#deliver(batch.slice(0, half));
-        if (this.running) await this.#deliver(batch.slice(half));
-        return;
-      }
-      if (err instanceof RefusedAlertsError || err instanceof TooLargeError) {
-        const named = err instanceof RefusedAlertsError ? err.indexes : new Set([0]);
-        const code = err instanceof RefusedAlertsError ? err.code : 'body_too_large';
-        batch.forEach((entry, i) => {
-          if (named.has(i)) this.#setAside(entry, code, err.message);
-        });
-        const rest = batch.filter((_, i) => !named.has(i));
-        if (rest.length > 0 && this.running) await this.#deliver(rest);
-        return;
-      }
-      throw err;
+        return this.#deliverHalves(batch);
+      case 'too-large':
+        if (batch.length > 1) return this.#deliverHalves(batch);
+        return this.#setAsideNamed(batch, new Set([0]), 'body_too_large', answer.message);
+      case 'refused':
+        return this.#setAsideNamed(batch, answer.indexes, answer.code, answer.message);
     }
   }
 
-  async #send(batch: OutboxEntry[]): Promise<void> {
-    const response = await this.post('/v1/ingest/alerts', { alerts: batch.map((e) => e.alert) });
-    const { text } = response;
-    if (response.status === 413) throw new TooLargeError(`413 ${text.slice(0, 300)}`);
-    if (response.status === 400 || response.status === 403 || response.status === 409) {
-      const verdict = refusedAlertIndexes(response.status, text, batch.length);
-      if (verdict) throw new RefusedAlertsError(verdict.indexes, verdict.code, `${response.status} ${text.slice(0, 500)}`);
-      // Not the cloud's verdict on named alerts (a proxy's page, an unknown shape, a token for
-      // another gateway): try again later.
-      if (response.status === 400) {
-        if (isCloudErrorBody(text)) throw new CloudRefusedError(`cloud answered 400 without naming an alert: ${text.slice(0, 300)}`);
-        throw new Error(`cloud answered 400 without naming an alert: ${text.slice(0, 300)}`);
-      }
-    }
-    if (response.status === 500 && isCloudErrorBody(text)) throw new CloudRefusedError(`cloud answered 500: ${text.slice(0, 300)}`);
-    if (response.status < 200 || response.status > 299) {
-      const hint =
-        response.status === 401 || response.status === 403
-          ? ' (check cloud.token and gatewayId in the gateway config, and the gateway entry in the cloud config)'
-          : '';
-      const message = `cloud answered ${response.status}${hint}: ${text.slice(0, 300)}`;
-      if (response.status === 429 || response.status === 503) throw new RetryLaterError(message, retryAfterMs(response.retryAfter, this.options.clock.now()));
-      throw new Error(message);
-    }
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      body = undefined;
-    }
-    const parsed = ingestAlertsResponseSchema.safeParse(body);
-    if (!parsed.success) throw new Error(`cloud answered ${response.status} with an unexpected body: ${text.slice(0, 300)}`);
-    const committed = new Set(parsed.data.results.map((r) => r.alertId));
+  async #deliverHalves(batch: OutboxEntry[]): Promise<void> {
+    const half = Math.ceil(batch.length / 2);
+    await this.#deliver(batch.slice(0, half));
+    if (this.running) await this.#deliver(batch.slice(half));
+  }
+
+  /** Sets aside the alerts the cloud named; the others go on. */
+  async #setAsideNamed(batch: OutboxEntry[], named: ReadonlySet<number>, code: string, reason: string): Promise<void> {
+    batch.forEach((entry, i) => {
+      if (named.has(i)) this.#setAside(entry, code, reason);
+    });
+    const rest = batch.filter((_, i) => !named.has(i));
+    if (rest.length > 0 && this.running) await this.#deliver(rest);
+  }
+
+  #acknowledge(batch: OutboxEntry[], body: IngestAlertsResponse): void {
+    const committed = new Set(body.results.map((r) => r.alertId));
     const acked = batch.map((e) => e.alert.id).filter((id) => committed.has(id));
     this.#outbox.acknowledge(acked);
     this.#delivered += acked.length;
@@ -262,39 +219,4 @@ export class Uplink extends CloudSender {
       this.kick();
     }, this.#rejectedRetryMs);
   }
-}
-
-/** Whether an answer is the cloud's own error body (not a proxy's page). */
-function isCloudErrorBody(text: string): boolean {
-  try {
-    return errorBodySchema.safeParse(JSON.parse(text)).success;
-  } catch {
-    return false;
-  }
-}
-
-/** The error codes with which the cloud refuses named alerts (`issues[].path` = `alerts[3]...`). */
-const VERDICTS: Readonly<Record<number, string>> = { 400: 'invalid_body', 403: 'forbidden', 409: 'alert_id_conflict' };
-
-/**
- * Which alerts of the batch the cloud's answer names as refused, or undefined when the answer is
- * not the cloud's error body or names none (then it is not a verdict on alerts). A 403 naming
- * every alert of the batch is a token for another gateway (a config mistake), not a verdict.
- */
-function refusedAlertIndexes(status: number, text: string, batchLength: number): { indexes: Set<number>; code: string } | undefined {
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  const parsed = errorBodySchema.safeParse(body);
-  if (!parsed.success || parsed.data.error !== VERDICTS[status]) return undefined;
-  const indexes = new Set<number>();
-  for (const issue of parsed.data.issues ?? []) {
-    const match = /^alerts\[(\d+)\]/.exec(issue.path);
-    if (match && Number(match[1]) < batchLength) indexes.add(Number(match[1]));
-  }
-  if (indexes.size === 0 || (status === 403 && indexes.size === batchLength)) return undefined;
-  return { indexes, code: parsed.data.error };
 }

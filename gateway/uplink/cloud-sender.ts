@@ -1,8 +1,10 @@
 import type PQueue from 'p-queue';
 import type { Clock, TimerHandle } from '../../lib/time/clock.js';
 import type { Logger } from '../../lib/log.js';
-import { backoffDelay, describeFetchError, RetryLaterError } from './backoff.js';
+import { backoffDelay, RetryLaterError } from './backoff.js';
+import type { BatchTerms, CloudAnswer } from './cloud-answer.js';
 import type { CloudReachability } from './cloud-reachability.js';
+import { requestCloud } from './cloud-request.js';
 
 export interface CloudSenderOptions {
   /** Base URL of the cloud ingest, e.g. https://gridwatch.example.org */
@@ -32,14 +34,25 @@ export interface CloudSenderStatus {
   retryAt: number | null;
 }
 
+/** Where a lane posts its batches and how the cloud's answers speak of them. */
+export interface CloudLane<T> extends BatchTerms<T> {
+  /** The ingest endpoint, e.g. /v1/ingest/alerts. */
+  path: string;
+  /** Place in the shared request queue: alerts before readings. */
+  priority: number;
+}
+
+/** An answer a lane acts on; every other one backs off (`post` throws it). */
+export type SettledAnswer<T> = Exclude<CloudAnswer<T>, { kind: 'retry-later' }>;
+
 /**
  * What the alerts and readings lanes share: one drain at a time, started by `kick`; any failure
  * backs off exponentially with jitter, capped, and at least a 429's or 503's Retry-After, then
  * tries again, for ever: a sender never gives up and never crashes the gateway. A subclass says
- * how to send everything queued (`sendAll`, which throws to back off) and what a failure means
- * for its queue (`failed`).
+ * how to send everything queued (`sendAll`, which throws to back off; `post` reads the cloud's
+ * answers) and what a failure means for its queue (`failed`).
  */
-export abstract class CloudSender {
+export abstract class CloudSender<T> {
   protected readonly options: Required<Omit<CloudSenderOptions, 'requests' | 'reachability'>> & Pick<CloudSenderOptions, 'requests' | 'reachability'>;
   #running = false;
   #sending: Promise<void> | null = null;
@@ -51,8 +64,7 @@ export abstract class CloudSender {
 
   constructor(
     options: CloudSenderOptions,
-    /** Place in the shared request queue: alerts before readings. */
-    private readonly priority: number,
+    private readonly lane: CloudLane<T>,
   ) {
     this.options = { retryInitialMs: 1_000, retryMaxMs: 60_000, requestTimeoutMs: 10_000, random: Math.random, ...options };
   }
@@ -110,23 +122,23 @@ export abstract class CloudSender {
     this.options.reachability?.succeeded();
   }
 
-  /** POSTs JSON to the cloud through the shared queue; the answer's status, body text and Retry-After. */
-  protected async post(path: string, body: unknown): Promise<{ status: number; text: string; retryAfter: string | null }> {
+  /**
+   * POSTs a batch of `batchLength` items to the lane's endpoint through the shared queue and
+   * returns the cloud's answer; throws RetryLaterError when the answer is to try again later.
+   */
+  protected async post(body: unknown, batchLength: number): Promise<SettledAnswer<T>> {
     const abort = (this.#abort = new AbortController());
-    const request = async () => {
-      const r = await fetch(new URL(path, this.options.cloudUrl), {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${this.options.token}` },
-        body: JSON.stringify(body),
-        signal: AbortSignal.any([abort.signal, AbortSignal.timeout(this.options.requestTimeoutMs)]),
-      });
-      return { status: r.status, text: await r.text(), retryAfter: r.headers.get('retry-after') };
-    };
+    const o = this.options;
+    const request = () =>
+      requestCloud({ url: new URL(this.lane.path, o.cloudUrl), token: o.token, body, batchLength, terms: this.lane, clock: o.clock, timeoutMs: o.requestTimeoutMs, signal: abort.signal });
+    let answer: CloudAnswer<T>;
     try {
-      return this.options.requests ? ((await this.options.requests.add(request, { priority: this.priority })) as Awaited<ReturnType<typeof request>>) : await request();
+      answer = o.requests ? ((await o.requests.add(request, { priority: this.lane.priority })) as CloudAnswer<T>) : await request();
     } finally {
       this.#abort = null;
     }
+    if (answer.kind === 'retry-later') throw new RetryLaterError(answer.message, answer.retryAfterMs);
+    return answer;
   }
 
   async #drain(): Promise<void> {
@@ -143,7 +155,8 @@ export abstract class CloudSender {
     const failures = ++this.#failures;
     const asked = err instanceof RetryLaterError ? err.retryAfterMs : undefined;
     const delay = Math.max(backoffDelay(failures, o.retryInitialMs, o.retryMaxMs, o.random), asked ?? 0);
-    const message = err.name === 'TimeoutError' ? `no answer within ${o.requestTimeoutMs} ms` : describeFetchError(err);
+    // `post` names the cause of a request that got no answer (ECONNREFUSED, a timeout) itself.
+    const message = err.message;
     this.#lastError = message;
     this.#retryAt = o.clock.now() + delay;
     o.reachability?.failed(message);

@@ -1,7 +1,6 @@
 import type { TimerHandle } from '../../lib/time/clock.js';
-import { errorBodySchema, ingestReadingsResponseSchema, MAX_READINGS_PER_REQUEST, type WireReading } from '../../contract/ingest-wire.js';
-import { retryAfterMs, RetryLaterError } from './backoff.js';
-import { CloudSender, type CloudSenderOptions, type CloudSenderStatus } from './cloud-sender.js';
+import { ingestReadingsResponseSchema, MAX_READINGS_PER_REQUEST, type IngestReadingsResponse, type WireReading } from '../../contract/ingest-wire.js';
+import { CloudSender, type CloudLane, type CloudSenderOptions, type CloudSenderStatus } from './cloud-sender.js';
 import type { ReadingsLane } from '../store/readings-lane.js';
 
 export interface ReadingsUplinkOptions extends CloudSenderOptions {
@@ -22,17 +21,15 @@ export interface ReadingsUplinkStatus extends CloudSenderStatus {
   refused: number;
 }
 
-/** The cloud answered 400 naming readings of the batch: they are dropped; the rest goes again. */
-class RefusedReadingsError extends Error {
-  constructor(
-    readonly seqs: number[],
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-class TooLargeError extends Error {}
+/** The readings endpoint; the cloud refuses named readings only as invalid. */
+const READINGS: CloudLane<IngestReadingsResponse> = {
+  path: '/v1/ingest/readings',
+  field: 'readings',
+  one: 'a reading',
+  verdicts: { 400: 'invalid_body' },
+  accepted: ingestReadingsResponseSchema,
+  priority: 0,
+};
 
 /**
  * Sends the readings lane to the cloud in stream order, one batch at a time, behind alerts (the
@@ -40,7 +37,7 @@ class TooLargeError extends Error {}
  * to the seq the cloud says it committed. Failures back off like the alerts lane (CloudSender);
  * a 413 halves the batch.
  */
-export class ReadingsUplink extends CloudSender {
+export class ReadingsUplink extends CloudSender<IngestReadingsResponse> {
   readonly #lane: ReadingsLane;
   readonly #lingerMs: number;
   #batchSize: number;
@@ -50,7 +47,7 @@ export class ReadingsUplink extends CloudSender {
   #refused = 0;
 
   constructor(options: ReadingsUplinkOptions) {
-    super(options, 0);
+    super(options, READINGS);
     this.#lane = options.lane;
     this.#lingerMs = options.lingerMs ?? 10_000;
     this.#batchSize = Math.min(options.batchSize ?? 2_000, MAX_READINGS_PER_REQUEST);
@@ -89,22 +86,22 @@ export class ReadingsUplink extends CloudSender {
     while (this.running) {
       const batch = this.#lane.peek(this.#batchSize);
       if (batch.length === 0) return;
-      try {
-        await this.#send(batch);
-      } catch (err) {
-        if (err instanceof TooLargeError && this.#batchSize > 1) {
-          this.#batchSize = Math.max(1, Math.floor(this.#batchSize / 2));
-          this.options.logger.warn({ batchSize: this.#batchSize }, 'the cloud finds the readings batch too large; sending smaller ones');
-          continue;
-        }
-        if (err instanceof RefusedReadingsError) {
-          const dropped = this.#lane.dropSeqs(err.seqs);
-          this.#refused += dropped;
-          this.options.logger.error({ readings: dropped, reason: err.message }, 'the cloud refused readings as invalid; they are dropped and counted (readings.refused)');
-          continue;
-        }
-        throw err;
+      const answer = await this.post({ stream: this.#lane.stream, readings: batch }, batch.length);
+      if (answer.kind === 'too-large' && this.#batchSize > 1) {
+        this.#batchSize = Math.max(1, Math.floor(this.#batchSize / 2));
+        this.options.logger.warn({ batchSize: this.#batchSize }, 'the cloud finds the readings batch too large; sending smaller ones');
+        continue;
       }
+      if (answer.kind === 'refused') {
+        const dropped = this.#lane.dropSeqs(batch.filter((_, i) => answer.indexes.has(i)).map((r) => r.seq));
+        this.#refused += dropped;
+        this.options.logger.error({ readings: dropped, reason: answer.message }, 'the cloud refused readings as invalid; they are dropped and counted (readings.refused)');
+        continue;
+      }
+      // A batch the cloud fails on (or a single reading too large) goes again later, whole:
+      // readings are never set aside one by one.
+      if (answer.kind !== 'accepted') throw new Error(answer.message);
+      this.#acknowledge(batch, answer.body);
       this.succeeded();
     }
   }
@@ -115,51 +112,11 @@ export class ReadingsUplink extends CloudSender {
     }
   }
 
-  async #send(batch: WireReading[]): Promise<void> {
-    const response = await this.post('/v1/ingest/readings', { stream: this.#lane.stream, readings: batch });
-    const { status, text } = response;
-    if (status === 413) throw new TooLargeError(`413 ${text.slice(0, 200)}`);
-    if (status === 400) {
-      const seqs = refusedSeqs(text, batch);
-      if (seqs.length > 0) throw new RefusedReadingsError(seqs, `400 ${text.slice(0, 300)}`);
-      throw new Error(`cloud answered 400 without naming a reading: ${text.slice(0, 300)}`);
-    }
-    if (status < 200 || status > 299) {
-      const message = `cloud answered ${status} to readings: ${text.slice(0, 300)}`;
-      if (status === 429 || status === 503) throw new RetryLaterError(message, retryAfterMs(response.retryAfter, Date.now()));
-      throw new Error(message);
-    }
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      body = undefined;
-    }
-    const parsed = ingestReadingsResponseSchema.safeParse(body);
-    if (!parsed.success) throw new Error(`cloud answered ${status} with an unexpected body: ${text.slice(0, 300)}`);
+  #acknowledge(batch: WireReading[], body: IngestReadingsResponse): void {
     const last = batch[batch.length - 1]!.seq;
-    const committed = Math.min(parsed.data.committedSeq, last);
+    const committed = Math.min(body.committedSeq, last);
     this.#lane.acknowledgeUpTo(committed);
     this.#delivered += batch.filter((r) => r.seq <= committed).length;
     if (committed < last) throw new Error(`cloud committed readings up to seq ${committed} of ${last}`);
   }
-}
-
-/** The seqs of the readings a 400 names (`readings[3].metrics.volume_l`), or none. */
-function refusedSeqs(text: string, batch: readonly WireReading[]): number[] {
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    return [];
-  }
-  const parsed = errorBodySchema.safeParse(body);
-  if (!parsed.success || parsed.data.error !== 'invalid_body') return [];
-  const seqs = new Set<number>();
-  for (const issue of parsed.data.issues ?? []) {
-    const match = /^readings\[(\d+)\]/.exec(issue.path);
-    const reading = match ? batch[Number(match[1])] : undefined;
-    if (reading) seqs.add(reading.seq);
-  }
-  return [...seqs];
 }
