@@ -1,38 +1,23 @@
-import { sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { createTicketStore, type TicketStore } from '../../../cloud/alerts/ticket-store.js';
 import { AlertIdConflictError } from '../../../cloud/ingest/alert-conflict.js';
-import type { Database } from '../../../cloud/db/database.js';
 import { VirtualClock } from '../../../lib/time/clock.js';
 import { T0, makeAlert } from '../fixtures.js';
-
-export interface StoreBackend {
-  /** Creates a fresh, migrated, empty database for one suite run. */
-  open(): Promise<OpenedBackend>;
-}
-
-export interface OpenedBackend {
-  db: Kysely<Database>;
-  /**
-   * What a second ingest replica would use to reach the same database: its own pool on
-   * PostgreSQL. Released by close().
-   */
-  peer(): Promise<Kysely<Database>>;
-  close(): Promise<void>;
-}
+import { engineAvailable, openTestDb, type Engine, type OpenedTestDb } from '../test-db.js';
 
 /**
  * Every ticket store backend passes this one suite (as MQTT.js tests its stores): the same
  * behaviour is what lets the demo run on SQLite and production on PostgreSQL.
  */
-export function defineTicketStoreSuite(name: string, backend: StoreBackend | undefined): void {
-  describe.skipIf(backend === undefined)(`ticket store on ${name}`, () => {
-    let opened: OpenedBackend;
+export function defineTicketStoreSuite(engine: Engine): void {
+  describe.skipIf(!engineAvailable(engine))(`ticket store on ${engine}`, () => {
+    let opened: OpenedTestDb;
     let clock: VirtualClock;
     let store: TicketStore;
 
     beforeAll(async () => {
-      opened = await backend!.open();
+      opened = await openTestDb(engine);
     });
     afterAll(async () => {
       await opened?.close();

@@ -5,9 +5,8 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { openCloudDb } from '../../../cloud/db/connect.js';
 import { migrateToLatest, migrations } from '../../../cloud/db/migrations.js';
 import { silentLogger } from '../../../lib/log.js';
-import { createTestSchema } from '../../support/pg-schema.js';
-import { requireService } from '../../support/services.js';
 import { makeTempDir } from '../../support/temp-dir.js';
+import { createTestDatabase, engineAvailable } from '../test-db.js';
 
 const logger = silentLogger();
 const dir = makeTempDir('gridwatch-db-');
@@ -51,22 +50,20 @@ describe('openCloudDb', () => {
   });
 });
 
-const databaseUrl = requireService('DATABASE_URL');
-
-describe.skipIf(databaseUrl === undefined)('openCloudDb on PostgreSQL', () => {
+describe.skipIf(!engineAvailable('PostgreSQL'))('openCloudDb on PostgreSQL', () => {
   test('int8 comes back as a number on our pool only, never through the global pg.types', async () => {
-    const schema = await createTestSchema(databaseUrl!);
-    const cloud = await openCloudDb({ databaseUrl: databaseUrl!, pgSchema: schema.name, sqlitePath: 'unused', logger });
+    const database = await createTestDatabase('PostgreSQL');
+    const cloud = await database.connect();
     try {
       expect(cloud.dialect).toBe('postgres');
       await migrateToLatest(cloud.db, cloud.dialect, logger);
       const { rows } = await sql<{ n: unknown; s: unknown }>`select 1763625600000::int8 as n, current_schema() as s`.execute(cloud.db);
-      expect(rows).toEqual([{ n: 1763625600000, s: schema.name }]);
+      expect(rows).toEqual([{ n: 1763625600000, s: database.pgSchema }]);
       expect(pg.types.getTypeParser(20, 'text')('5')).toBe('5');
       await expect(sql`select 9007199254740993::int8 as n`.execute(cloud.db)).rejects.toThrow(/does not fit/);
     } finally {
       await cloud.close();
-      await schema.drop();
+      await database.drop();
     }
   });
 });

@@ -2,11 +2,10 @@ import { DATABASE_RETRY_AFTER_S } from '../../../cloud/http/server.js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { isDatabaseUnavailable } from '../../../cloud/db/unavailable.js';
 import { errorBodySchema, ingestReadingsResponseSchema } from '../../../contract/ingest-wire.js';
-import { createTestSchema, type TestSchema } from '../../support/pg-schema.js';
-import { requireService } from '../../support/services.js';
 import { makeAlert, readingRange } from '../fixtures.js';
 import { startTcpProxy, type TcpProxy } from '../tcp-proxy.js';
 import { startTestCloud, type TestCloud } from '../start-test-cloud.js';
+import { createTestDatabase, engineAvailable, type TestDatabase } from '../test-db.js';
 
 describe('isDatabaseUnavailable', () => {
   const withCode = (code: string, message = 'x') => Object.assign(new Error(message), { code });
@@ -33,27 +32,24 @@ describe('isDatabaseUnavailable', () => {
   });
 });
 
-const databaseUrl = requireService('DATABASE_URL');
-
-describe.skipIf(databaseUrl === undefined)('PostgreSQL down, cut or restarting', () => {
-  let schema: TestSchema;
+describe.skipIf(!engineAvailable('PostgreSQL'))('PostgreSQL down, cut or restarting', () => {
+  let database: TestDatabase;
   let proxy: TcpProxy;
   let t: TestCloud;
 
   beforeAll(async () => {
-    schema = await createTestSchema(databaseUrl!);
-    const target = new URL(databaseUrl!);
-    proxy = await startTcpProxy(target.hostname, Number(target.port || 5432));
-    const viaProxy = new URL(databaseUrl!);
+    database = await createTestDatabase('PostgreSQL');
+    // The cloud reaches the fresh schema through a proxy the test can stop and cut.
+    const viaProxy = new URL(database.config.databaseUrl!);
+    proxy = await startTcpProxy(viaProxy.hostname, Number(viaProxy.port || 5432));
     viaProxy.hostname = '127.0.0.1';
     viaProxy.port = String(proxy.port);
-    viaProxy.searchParams.set('options', `-c search_path=${schema.name}`);
     t = await startTestCloud({ databaseUrl: viaProxy.toString() });
   });
   afterAll(async () => {
     await t?.close();
     await proxy?.close();
-    await schema?.drop();
+    await database?.drop();
   });
 
   async function expectDatabaseUnavailable(res: Response) {

@@ -1,52 +1,21 @@
-import { join } from 'node:path';
 import { Migrator, sql } from 'kysely';
-import { afterAll, describe, expect, test } from 'vitest';
-import { openCloudDb, type CloudDb } from '../../../cloud/db/connect.js';
+import { describe, expect, test } from 'vitest';
+import type { CloudDb } from '../../../cloud/db/connect.js';
 import { migrateToLatest, migrations } from '../../../cloud/db/migrations.js';
 import { createTicketStore } from '../../../cloud/alerts/ticket-store.js';
 import { createReadingStore } from '../../../cloud/readings/reading-store.js';
 import { VirtualClock } from '../../../lib/time/clock.js';
 import { silentLogger } from '../../../lib/log.js';
-import { createTestSchema } from '../../support/pg-schema.js';
-import { requireService } from '../../support/services.js';
-import { makeTempDir } from '../../support/temp-dir.js';
 import { T0, makeAlert } from '../fixtures.js';
+import { createTestDatabase, testEngines, type Engine } from '../test-db.js';
 
 const logger = silentLogger();
-const dir = makeTempDir('gridwatch-migrate-');
-afterAll(() => dir.remove());
-const databaseUrl = requireService('DATABASE_URL');
-
-interface Engine {
-  name: string;
-  open(): Promise<{ cloud: CloudDb; schema: string | undefined; drop(): Promise<void> }>;
-}
-
-const engines: Engine[] = [
-  {
-    name: 'SQLite',
-    async open() {
-      const cloud = await openCloudDb({ sqlitePath: join(dir.path, `${Math.random().toString(36).slice(2)}.sqlite`), logger });
-      return { cloud, schema: undefined, drop: () => Promise.resolve() };
-    },
-  },
-  ...(databaseUrl === undefined
-    ? []
-    : [
-        {
-          name: 'PostgreSQL',
-          async open() {
-            const schema = await createTestSchema(databaseUrl);
-            const cloud = await openCloudDb({ databaseUrl, pgSchema: schema.name, sqlitePath: 'unused', logger });
-            return { cloud, schema: schema.name, drop: () => schema.drop() };
-          },
-        },
-      ]),
-];
 
 /** A database at `migration`, filled by `fill`, then brought to the latest schema. */
 async function upgradeFrom(engine: Engine, migration: string, fill: (cloud: CloudDb) => Promise<void>): Promise<{ cloud: CloudDb; done(): Promise<void> }> {
-  const { cloud, schema, drop } = await engine.open();
+  const database = await createTestDatabase(engine);
+  const cloud = await database.connect();
+  const schema = database.pgSchema;
   const migrator = new Migrator({ db: cloud.db, provider: { getMigrations: () => Promise.resolve(migrations) }, ...(schema ? { migrationTableSchema: schema } : {}) });
   expect((await migrator.migrateTo(migration)).error).toBeUndefined();
   await fill(cloud);
@@ -55,12 +24,12 @@ async function upgradeFrom(engine: Engine, migration: string, fill: (cloud: Clou
     cloud,
     async done() {
       await cloud.close();
-      await drop();
+      await database.drop();
     },
   };
 }
 
-describe.each(engines)('migrations keep existing data on $name (issue 12)', (engine) => {
+describe.each(testEngines())('migrations keep existing data on %s (issue 12)', (engine) => {
   test('alerts from before they were keyed by gateway survive 0004, and resends of them are still duplicates', async () => {
     const old = makeAlert({ id: 'gw-1:no-water-use:water-1:7:raise' });
     const { cloud, done } = await upgradeFrom(engine, '0003-ticket-clear-count', async ({ db }) => {

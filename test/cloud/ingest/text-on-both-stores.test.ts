@@ -1,31 +1,19 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ingestAlertsResponseSchema } from '../../../contract/ingest-wire.js';
-import { createTestSchema, type TestSchema } from '../../support/pg-schema.js';
-import { requireService } from '../../support/services.js';
 import { makeAlert } from '../fixtures.js';
 import { startTestCloud, type TestCloud } from '../start-test-cloud.js';
+import { createTestDatabase, testEngines, type TestDatabase } from '../test-db.js';
 
-const databaseUrl = requireService('DATABASE_URL');
-
-/** The URL with search_path set to `schema`: what a cloud.yaml databaseUrl may carry. */
-function inSchema(url: string, schema: string): string {
-  const u = new URL(url);
-  u.searchParams.set('options', `-c search_path=${schema}`);
-  return u.toString();
-}
-
-const engines = [{ name: 'SQLite' }, ...(databaseUrl === undefined ? [] : [{ name: 'PostgreSQL' }])];
-
-describe.each(engines)('text an alert carries, on $name (issue 12)', ({ name }) => {
+describe.each(testEngines())('text an alert carries, on %s (issue 12)', (engine) => {
   let t: TestCloud;
-  let schema: TestSchema | undefined;
+  let database: TestDatabase;
   beforeAll(async () => {
-    if (name === 'PostgreSQL') schema = await createTestSchema(databaseUrl!);
-    t = await startTestCloud(schema ? { databaseUrl: inSchema(databaseUrl!, schema.name) } : {});
+    database = await createTestDatabase(engine);
+    t = await startTestCloud(database.config);
   });
   afterAll(async () => {
     await t?.close();
-    await schema?.drop();
+    await database?.drop();
   });
 
   test('a NUL, a line break or a lone surrogate in a summary is cleaned, never a 500; the SOS behind it is committed', async () => {

@@ -1,28 +1,18 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ingestAlertsResponseSchema, ingestReadingsResponseSchema } from '../../../contract/ingest-wire.js';
-import { createTestSchema, type TestSchema } from '../../support/pg-schema.js';
-import { requireService } from '../../support/services.js';
 import { expectedRollups, sortRows } from '../readings/reading-store-suite.js';
 import { makeAlert, readingRange } from '../fixtures.js';
 import { startTestCloud, type TestCloud } from '../start-test-cloud.js';
+import { createTestDatabase, engineAvailable, type TestDatabase } from '../test-db.js';
 
-const databaseUrl = requireService('DATABASE_URL');
-
-/** The URL with search_path set to `schema`: what a cloud.yaml databaseUrl may carry. */
-function inSchema(url: string, schema: string): string {
-  const u = new URL(url);
-  u.searchParams.set('options', `-c search_path=${schema}`);
-  return u.toString();
-}
-
-describe.skipIf(databaseUrl === undefined)('two cloud instances on one PostgreSQL', () => {
-  let schema: TestSchema;
+describe.skipIf(!engineAvailable('PostgreSQL'))('two cloud instances on one PostgreSQL', () => {
+  let database: TestDatabase;
   let a: TestCloud;
   let b: TestCloud;
 
   beforeAll(async () => {
-    schema = await createTestSchema(databaseUrl!);
-    const config = { databaseUrl: inSchema(databaseUrl!, schema.name), bodyLimitBytes: 1_048_576 };
+    database = await createTestDatabase('PostgreSQL');
+    const config = { ...database.config, bodyLimitBytes: 1_048_576 };
     a = await startTestCloud(config);
     // Same gateways and tokens, its own pools and HTTP server: a second replica behind the balancer.
     b = await startTestCloud(config, undefined, a.tokens);
@@ -30,7 +20,7 @@ describe.skipIf(databaseUrl === undefined)('two cloud instances on one PostgreSQ
   afterAll(async () => {
     await a?.close();
     await b?.close();
-    await schema?.drop();
+    await database?.drop();
   });
 
   test('racing the same reading batches, they commit each seq once and the rollups count each reading once', async () => {

@@ -6,18 +6,7 @@ import type { WireReading } from '../../../contract/ingest-wire.js';
 import { createReadingStore, type ReadingStore } from '../../../cloud/readings/reading-store.js';
 import { VirtualClock } from '../../../lib/time/clock.js';
 import { T0, makeReading, readingRange } from '../fixtures.js';
-
-export interface ReadingBackend {
-  /** A fresh, migrated database for one suite run. */
-  open(): Promise<OpenedReadingBackend>;
-}
-
-export interface OpenedReadingBackend {
-  db: Kysely<Database>;
-  /** What a second ingest replica would use: its own pool on PostgreSQL. */
-  peer(): Promise<Kysely<Database>>;
-  close(): Promise<void>;
-}
+import { engineAvailable, openTestDb, type Engine, type OpenedTestDb } from '../test-db.js';
 
 const HOUR = 3_600_000;
 
@@ -91,14 +80,14 @@ const scheduleArbitrary = fc.array(fc.record({ back: fc.integer({ min: 0, max: 6
  * Every reading store backend passes this suite: the same exactly-once behaviour is what lets
  * the demo run on SQLite and production on PostgreSQL.
  */
-export function defineReadingStoreSuite(name: string, backend: ReadingBackend | undefined): void {
-  describe.skipIf(backend === undefined)(`reading store on ${name}`, () => {
-    let opened: OpenedReadingBackend;
+export function defineReadingStoreSuite(engine: Engine): void {
+  describe.skipIf(!engineAvailable(engine))(`reading store on ${engine}`, () => {
+    let opened: OpenedTestDb;
     let clock: VirtualClock;
     let store: ReadingStore;
 
     beforeAll(async () => {
-      opened = await backend!.open();
+      opened = await openTestDb(engine);
     });
     afterAll(async () => {
       await opened?.close();
