@@ -1,6 +1,7 @@
 import { decodeJsonPayload } from './codecs/json.js';
 import { decodeDlt645Replies } from './codecs/dlt645.js';
 import { decodeModbusPoints } from './codecs/modbus.js';
+import { decodeWatchMessage, parseWatchMessage } from './codecs/watch-3g.js';
 import type { Profile } from './schema.js';
 
 // float32 holds ~7 significant digits; BCD and integers are exact.
@@ -28,6 +29,24 @@ export function fixtureProblems(profile: Profile): string[] {
     profile.fixtures.forEach((f, i) => compare(i, decodeJsonPayload(profile, Buffer.from(f.payload)), f.expect, f.rejectReason));
   } else if (profile.transport === 'modbus') {
     profile.fixtures.forEach((f, i) => compare(i, decodeModbusPoints(profile, f.reads), f.expect, f.rejectReason));
+  } else if (profile.transport === 'watch-3g') {
+    profile.fixtures.forEach((f, i) => {
+      const parsed = parseWatchMessage(Buffer.from(f.frame, 'latin1'));
+      const decoded = parsed.ok === true ? decodeWatchMessage(parsed.message) : undefined;
+      const result =
+        parsed.ok !== true
+          ? { ok: false as const, reason: parsed.ok === false ? parsed.reason : 'frame cut short' }
+          : decoded === undefined
+            ? { ok: false as const, reason: `${parsed.message.command} carries no reading` }
+            : 'error' in decoded
+              ? { ok: false as const, reason: decoded.error }
+              : { ok: true as const, metrics: decoded.metrics, events: decoded.events };
+      compare(i, result, f.expect, f.rejectReason);
+      const events = result.ok ? result.events : [];
+      if (result.ok && JSON.stringify([...events].sort()) !== JSON.stringify([...(f.expectEvents ?? [])].sort())) {
+        problems.push(`fixtures[${i}].expectEvents: decodes to [${events.join(', ')}], not [${(f.expectEvents ?? []).join(', ')}]`);
+      }
+    });
   } else {
     profile.fixtures.forEach((f, i) => {
       const replies = f.replies.map((h) => Buffer.from(h.replace(/ /g, ''), 'hex'));

@@ -8,6 +8,7 @@ import { eastronSdm120 } from './eastron/sdm120.js';
 import { profileSchema, type Profile, type ProfileInput } from './schema.js';
 import { tasmotaPulseCounter } from './tasmota/pulse-counter.js';
 import { tuyaTs0215aSos } from './tuya/ts0215a-sos.js';
+import { watch3gBand } from './generic/watch-3g-band.js';
 
 /** Every profile shipped with gridwatch, as written in its file (validated by `loadProfiles`). */
 export const BUILT_IN_PROFILES: readonly ProfileInput[] = [
@@ -19,6 +20,7 @@ export const BUILT_IN_PROFILES: readonly ProfileInput[] = [
   eastronSdm120,
   rs485Noise,
   dlt645SinglePhase,
+  watch3gBand,
 ];
 
 export type ProfileRegistry = ReadonlyMap<string, Profile>;

@@ -143,7 +143,34 @@ export type ModbusProfile = z.output<typeof modbusProfileSchema>;
 export const dlt645ProfileSchema = z.object({ ...profileBase, ...dlt645TransportFields }).strict();
 export type Dlt645Profile = z.output<typeof dlt645ProfileSchema>;
 
+/** A sample frame of a 4G band and what it must decode to (or be rejected for). */
+export const watchFixtureSchema = z
+  .object({
+    /** One message as the band sends it over TCP: `[SG*8800000015*0002*LK]`. */
+    frame: z.string().regex(/^\[.*\]$/s, 'one message in brackets, as the band sends it'),
+    /** Readings it must decode to; absent = it must be rejected. */
+    expect: z.partialRecord(metricSchema, z.number()).optional(),
+    /** Events it must report. @default none */
+    expectEvents: z.array(deviceEventSchema).optional(),
+    /** For a rejected fixture: a part of the reason given. */
+    rejectReason: z.string().optional(),
+  })
+  .strict();
+
+/**
+ * A 4G wristband speaking the "3G watch" protocol over TCP (codecs/watch-3g.ts): the band dials
+ * in, so the profile says only how often it reports and proves the codec with its frames.
+ */
+export const watch3gProfileSchema = z
+  .object({
+    ...profileBase,
+    transport: z.literal('watch-3g'),
+    fixtures: z.array(watchFixtureSchema).min(1, 'every profile proves itself with at least one fixture'),
+  })
+  .strict();
+export type Watch3gProfile = z.output<typeof watch3gProfileSchema>;
+
 /** One schema, a discriminated union on the transport. */
-export const profileSchema = z.discriminatedUnion('transport', [mqttJsonProfileSchema, modbusProfileSchema, dlt645ProfileSchema]);
+export const profileSchema = z.discriminatedUnion('transport', [mqttJsonProfileSchema, modbusProfileSchema, dlt645ProfileSchema, watch3gProfileSchema]);
 export type ProfileInput = z.input<typeof profileSchema>;
 export type Profile = z.output<typeof profileSchema>;

@@ -265,6 +265,8 @@ export const gatewayConfigSchema = z
                 householdId: idSchema,
                 /** The id the band sends (its IMEI or registration code). */
                 watchId: z.string().regex(/^[0-9A-Za-z]{4,20}$/, "the band's id as it sends it, e.g. 8809008845"),
+                /** Its firmware profile (a watch-3g one: how often it links in). @default generic/watch-3g-band */
+                profile: z.string().min(1).default('generic/watch-3g-band'),
               })
               .strict(),
           )

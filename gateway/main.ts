@@ -13,6 +13,7 @@ import type { DeviceHealth, DevicePoller } from './drivers/polling/device-poller
 import { dlt645FromConfig } from './drivers/dlt645/devices.js';
 import { Dlt645Poller } from './drivers/dlt645/poller.js';
 import { ModbusPoller } from './drivers/modbus/poller.js';
+import { wristbandsFromConfig } from './drivers/watch-3g/devices.js';
 import { WatchServer, type WatchServerCounters } from './drivers/watch-3g/server.js';
 import { MqttAcl } from './drivers/mqtt/acl.js';
 import { mqttDevicesByTopic } from './drivers/mqtt/devices.js';
@@ -23,6 +24,7 @@ import { Outbox } from './store/outbox.js';
 import { RuleEngine } from './rules/engine/rule-engine.js';
 import { RuleStateStore } from './rules/engine/state-store.js';
 import { ClockWatch } from './clock-watch.js';
+import { readingsTee } from './readings-tee.js';
 import { fitDevicesToClock } from './accelerated-timing.js';
 import { DeviceActivity, type PushedDeviceHealth } from './drivers/device-activity.js';
 import { Uptime } from './store/uptime.js';
@@ -90,11 +92,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   const modbusDevices = modbusLines.flatMap((l) => l.devices);
   const dltLines = dlt645FromConfig(config.dlt645.lines, profiles, logger.child({ component: 'dlt645' }));
   const dltDevices = dltLines.flatMap((l) => l.devices);
-  // A 4G band reports every few minutes (LK); silent after two of its heartbeats.
-  const WRISTBAND_HEARTBEAT_MS = 10 * 60_000;
-  const wristbands = new Map(
-    (config.watch?.devices ?? []).map((d) => [d.watchId, { deviceId: d.id, householdId: d.householdId, heartbeatMs: WRISTBAND_HEARTBEAT_MS }]),
-  );
+  const wristbands = wristbandsFromConfig(config.watch, profiles);
   fitDevicesToClock(
     clock,
     [...[...devices.values()].map((d) => d.context), ...modbusDevices.map((d) => d.context), ...dltDevices.map((d) => d.context), ...wristbands.values()],
@@ -125,10 +123,10 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
       outbox,
       states,
       offline,
-      checkClock: () => watch.check(),
+      checkClock: () => clockWatch.check(),
       logger: logger.child({ component: 'rules' }),
     });
-    const watch = new ClockWatch({
+    const clockWatch = new ClockWatch({
       clock,
       // Two readings of an accelerated clock are two instants: 1 ms apart is an hour at 3600x, not a step.
       toleranceMs: 2_000 * speedOf(clock),
@@ -149,25 +147,13 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     // cloud's telemetry, to the readings lane (group-committed; drivers acknowledge after it).
     const lane = new ReadingsLane(db, { quotaBytes: config.cloud.readingsQuota, logger: logger.child({ component: 'readings' }) });
     opened.add('readings lane', () => lane.close());
-    const sink: ReadingSink = config.cloud.sendReadings
-      ? {
-          process: (reading, device) => {
-            engine.process(reading, device);
-            // A frame that only says something happened (an SOS key) has no values for telemetry.
-            for (const _ in reading.metrics) {
-              lane.add(reading, device);
-              break;
-            }
-          },
-          durable: () => lane.durable(),
-        }
-      : engine;
+    const sink: ReadingSink = config.cloud.sendReadings ? readingsTee(engine, lane) : engine;
     if (stepMs !== 0) {
       logger.warn({ stepMs }, 'the clock is earlier than when this gateway last ran; stored times are moved by the difference');
       engine.shiftTime(stepMs);
     }
-    watch.start();
-    opened.add('clock watch', () => watch.stop());
+    clockWatch.start();
+    opened.add('clock watch', () => clockWatch.stop());
 
     // Last seen and unreadable frames, per device that reports by itself.
     const activity = new DeviceActivity(clock);
@@ -257,7 +243,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     if (config.watch && !config.rules.some((r) => r.kind === 'event' && r.event === 'unreadable_alarm')) {
       logger.warn('no event rule for "unreadable_alarm": an alarm a 4G band sends that cannot be read raises nothing (the catalogue\'s unreadable-alarm rule does)');
     }
-    const watchServer =
+    const bandServer =
       config.watch &&
       new WatchServer({
         host: config.watch.host,
@@ -270,8 +256,8 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
         clock,
         logger: logger.child({ component: 'watch' }),
       });
-    if (watchServer) opened.add('watch listener', () => watchServer.stop());
-    await watchServer?.start();
+    if (bandServer) opened.add('watch listener', () => bandServer.stop());
+    await bandServer?.start();
 
     const pollers: DevicePoller[] = [
       ...modbusLines.flatMap(({ bus, devices: onBus }) => onBus.map((device) => new ModbusPoller(device, bus, sink, clock, logger.child({ component: 'modbus' })))),
@@ -284,7 +270,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     const flush = () => {
       try {
         // A step not yet seen would put alive_at on a time line the runs table is then shifted off.
-        watch.check();
+        clockWatch.check();
         states.flush(clock.now());
         runs.alive(clock.now());
       } catch (err) {
@@ -309,16 +295,16 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
       readingsUplink,
       replaceRules: (next) => engine.replaceRules(ruleBookOf(next)),
       status: () => ({ gatewayId: config.gatewayId, mqtt: { ...ingest.counters }, upstream: upstream ? { connected: upstream.connected() } : null, polled: pollers.map((p) => p.health()), pushed: activity.snapshot(),
-        watch: watchServer ? { ...watchServer.counters, port: watchServer.port } : null, outbox: outbox.counts(), uplink: uplink.status(),
+        watch: bandServer ? { ...bandServer.counters, port: bandServer.port } : null, outbox: outbox.counts(), uplink: uplink.status(),
         readings: { ...lane.counts(), uplink: readingsUplink?.status() ?? null }, cloudUnreachableSince: reachability.unreachableSince }),
       async close() {
         clearInterval(flushTimer);
         await broker.close();
         await upstream?.close();
-        await watchServer?.stop();
+        await bandServer?.stop();
         await Promise.all(pollers.map((p) => p.stop()));
         await Promise.all([...modbusLines.map((l) => l.bus.close()), ...dltLines.map((l) => l.line.close())]);
-        watch.stop();
+        clockWatch.stop();
         engine.stop();
         flush();
         await uplink.stop();

@@ -95,6 +95,7 @@ export async function startSimulation(
       const profileId = device.profile ?? DEFAULT_PROFILES[device.kind];
       const profile = profiles.get(profileId);
       if (!profile) throw new InputError(`${where}.profile: unknown profile "${profileId}"; known: ${[...profiles.keys()].join(', ')}`);
+      if (profile.transport === 'watch-3g') throw new InputError(`${where}.watchId: ${profileId} is a 4G band on the watch protocol; give its watchId`);
       checkModelFitsProfile(model, profile, device, where, clock.now());
       const faultKind = profile.transport === 'mqtt-json' ? 'mqtt' : profile.transport;
       return { device, where, index, fleetIndex, model, profile, windows: faultWindows(device, faultKind, where) };
@@ -320,7 +321,11 @@ function faultAt(windows: readonly FaultWindow[], t: number): unknown {
 function checkModelFitsProfile(model: DeviceModel, profile: Profile, device: SimulatedDeviceConfig, where: string, now: number): void {
   const produced = Object.keys(model.valuesAt(now));
   const read =
-    profile.transport === 'mqtt-json' ? [...profile.fields.map((f) => f.metric), ...profile.flags.map((f) => f.metric)] : profile.points.map((p) => p.metric);
+    profile.transport === 'mqtt-json'
+      ? [...profile.fields.map((f) => f.metric), ...profile.flags.map((f) => f.metric)]
+      : profile.transport === 'watch-3g'
+        ? []
+        : profile.points.map((p) => p.metric);
   const events = profile.transport === 'mqtt-json' ? profile.events.length : 0;
   if (read.some((m) => produced.includes(m)) || events > 0) return;
   throw new InputError(`${where}.profile: ${profile.id} reads ${read.join(', ')}, which the ${device.kind} model does not produce (it shows ${produced.join(', ')})`);
