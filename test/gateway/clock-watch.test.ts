@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { VirtualClock } from '../../lib/time/clock.js';
 import { silentLogger } from '../../lib/log.js';
 import { ClockWatch } from '../../gateway/clock-watch.js';
-import { HOUR, T0 } from '../support/rule-harness.js';
+import { HOUR, T0 } from '../support/rules/rule-harness.js';
 
 function watched() {
   const clock = new VirtualClock(T0);

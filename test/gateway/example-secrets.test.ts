@@ -5,7 +5,7 @@ import { VirtualClock } from '../../lib/time/clock.js';
 import { gatewayConfigSchema } from '../../gateway/config.js';
 import { startGateway } from '../../gateway/main.js';
 import { freePort } from '../support/free-port.js';
-import { T0 } from '../support/rule-harness.js';
+import { T0 } from '../support/rules/rule-harness.js';
 import { tempDir } from '../support/temp-dir.js';
 
 const cleanups: Array<() => Promise<void>> = [];

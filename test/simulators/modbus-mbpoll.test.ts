@@ -6,7 +6,7 @@ import type { ModbusProfile } from '../../firmware-profiles/schema.js';
 import { SimulatedModbusRtu } from '../../simulators/modbus/rtu-server.js';
 import { SimulatedModbusTcp } from '../../simulators/modbus/tcp-server.js';
 import { requireCommand } from '../support/commands.js';
-import { virtualSerialLine } from '../support/virtual-serial.js';
+import { virtualSerialLine } from '../support/devices/virtual-serial.js';
 
 const SDM120 = loadProfiles().get('eastron/sdm120') as ModbusProfile;
 const VALUES = { voltage_v: 229.9, current_a: 3.2, power_w: 735.7, power_factor: 0.97, frequency_hz: 50, energy_kwh: 8765.4 };

@@ -15,8 +15,8 @@ import { noiseModel, noiseModelSchema } from '../../simulators/models/noise.js';
 import { sosButtonModel } from '../../simulators/models/sos-button.js';
 import { waterModel, waterModelSchema } from '../../simulators/models/water.js';
 import { wristbandModel, wristbandModelSchema } from '../../simulators/models/wristband.js';
-import { feedModels, type ModelDevice } from '../support/model-feed.js';
-import { ruleHarness } from '../support/rule-harness.js';
+import { feedModels, type ModelDevice } from '../support/rules/model-feed.js';
+import { ruleHarness } from '../support/rules/rule-harness.js';
 import { tempDir } from '../support/temp-dir.js';
 
 const SECOND = 1_000;

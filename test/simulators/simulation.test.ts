@@ -9,9 +9,9 @@ import { simulateConfigSchema, type SimulateConfigInput } from '../../simulators
 import { startSimulation } from '../../simulators/fleet/simulation.js';
 import { requireCommand } from '../support/commands.js';
 import { freePort } from '../support/free-port.js';
-import { T0 } from '../support/rule-harness.js';
+import { T0 } from '../support/rules/rule-harness.js';
 import { tempDir } from '../support/temp-dir.js';
-import { virtualSerialLine } from '../support/virtual-serial.js';
+import { virtualSerialLine } from '../support/devices/virtual-serial.js';
 
 const MINUTE = 60_000;
 const iso = (ms: number) => new Date(ms).toISOString();

@@ -2,8 +2,8 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { silentLogger } from '../../lib/log.js';
 import { wristbandModel, type WristbandModelInput } from '../../simulators/models/wristband.js';
 import { WatchBand, type WatchBandOptions } from '../../simulators/watch-3g/band.js';
-import { T0 } from '../support/rule-harness.js';
-import { BAND, WATCH_ID, until, watchRig, type WatchRig } from '../support/watch-band-rig.js';
+import { T0 } from '../support/rules/rule-harness.js';
+import { BAND, WATCH_ID, until, watchRig, type WatchRig } from '../support/devices/watch-band-rig.js';
 
 const SECOND = 1_000;
 const MINUTE = 60 * SECOND;

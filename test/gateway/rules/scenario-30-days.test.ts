@@ -3,7 +3,7 @@ import type { Alert } from '../../../contract/alert.js';
 import { DEFAULT_RULES } from '../../../gateway/rules/book/defaults.js';
 import { householdSchema } from '../../../gateway/rules/book/rule-book.js';
 import type { RuleConfig } from '../../../gateway/rules/kinds/registry.js';
-import { ruleHarness } from '../../support/rule-harness.js';
+import { ruleHarness } from '../../support/rules/rule-harness.js';
 import { elderHome, type ElderHome } from '../../support/scenario/elder-home.js';
 import { noiseSite } from '../../support/scenario/noise-site.js';
 import { DAY, HOUR, MINUTE, SECOND, localTime, mergeByTime, offsetM } from '../../support/scenario/timeline.js';

@@ -7,7 +7,7 @@ import { classifyAnswer, unanswered, type BatchTerms } from '../../../gateway/up
 import { requestCloud } from '../../../gateway/uplink/cloud-request.js';
 import { CloudSender } from '../../../gateway/uplink/cloud-sender.js';
 import { freePort } from '../../support/free-port.js';
-import { T0 } from '../../support/rule-harness.js';
+import { T0 } from '../../support/rules/rule-harness.js';
 
 /** A lane of "items", refused by the codes the alerts lane knows; a 2xx says `{ taken }`. */
 const terms: BatchTerms<{ taken: number }> = {
