@@ -1,9 +1,8 @@
 import type { Logger } from '../../../lib/log.js';
-import { InputError } from '../../../lib/validation.js';
 import type { ProfileRegistry } from '../../../firmware-profiles/index.js';
 import type { Dlt645LineConfig } from '../../config.js';
 import { Dlt645Line } from './line.js';
-import { pollScheduleOf } from '../polling/device-poller.js';
+import { polledDeviceFromConfig } from '../polling/polled-devices.js';
 import type { Dlt645Device } from './poller.js';
 import { serialLineFor } from '../../../lib/serial-line.js';
 
@@ -11,19 +10,10 @@ import { serialLineFor } from '../../../lib/serial-line.js';
 export function dlt645FromConfig(lines: readonly Dlt645LineConfig[], profiles: ProfileRegistry, logger: Logger): Array<{ line: Dlt645Line; devices: Dlt645Device[] }> {
   return lines.map((config, l) => {
     const where = `dlt645.lines[${l}]`;
-    const devices = config.devices.map((d, i): Dlt645Device => {
-      const profile = profiles.get(d.profile);
-      if (!profile) throw new InputError(`${where}.devices[${i}].profile: unknown profile "${d.profile}"`);
-      if (profile.transport !== 'dlt645') throw new InputError(`${where}.devices[${i}].profile: ${d.profile} is not a DL/T 645 meter`);
-      const { pollIntervalMs, heartbeatMs } = pollScheduleOf(profile, d.pollInterval);
-      return {
-        context: { deviceId: d.id, householdId: d.householdId, heartbeatMs },
-        profile,
-        address: d.address,
-        pollIntervalMs,
-        responseTimeoutMs: d.responseTimeout ?? config.responseTimeout ?? profile.responseTimeout,
-      };
-    });
+    const devices = config.devices.map((d, i): Dlt645Device => ({
+      ...polledDeviceFromConfig(d, `${where}.devices[${i}]`, 'dlt645', profiles, config.responseTimeout),
+      address: d.address,
+    }));
     return { line: new Dlt645Line(config.id, serialLineFor(config, devices.map((d) => d.profile.serial), where), logger), devices };
   });
 }

@@ -4,20 +4,14 @@ import { decodeDlt645Reply } from '../../../firmware-profiles/codecs/dlt645.js';
 import type { Metric } from '../../../contract/metrics.js';
 import type { Dlt645Profile } from '../../../firmware-profiles/schema.js';
 import type { ReadingSink } from '../../../contract/reading-sink.js';
-import type { DeviceContext } from '../../../contract/device-context.js';
 import { DevicePoller, type PollOutcome } from '../polling/device-poller.js';
+import type { PolledDevice } from '../polling/polled-devices.js';
 import type { ReadFault } from '../polling/read-fault.js';
 import type { Dlt645Line } from './line.js';
 
-export interface Dlt645Device {
-  context: DeviceContext;
-  profile: Dlt645Profile;
-  /** 12 digits from the meter's nameplate. */
+/** A DL/T 645 meter on a line, by the 12 digits of its nameplate address. */
+export interface Dlt645Device extends PolledDevice<Dlt645Profile> {
   address: string;
-  /** @default the profile's pollInterval */
-  pollIntervalMs?: number;
-  /** How long a reply may take (gateway.yaml: the meter's, else its line's). @default the profile's responseTimeout */
-  responseTimeoutMs?: number;
 }
 
 /**

@@ -3,7 +3,7 @@ import { InputError } from '../../../lib/validation.js';
 import type { ProfileRegistry } from '../../../firmware-profiles/index.js';
 import type { ModbusBusConfig } from '../../config.js';
 import { ModbusBus, type BusConnection } from './bus.js';
-import { pollScheduleOf } from '../polling/device-poller.js';
+import { polledDeviceFromConfig } from '../polling/polled-devices.js';
 import type { ModbusDevice } from './poller.js';
 import { serialLineFor } from '../../../lib/serial-line.js';
 
@@ -15,17 +15,8 @@ export function modbusFromConfig(buses: readonly ModbusBusConfig[], profiles: Pr
   return buses.map((config, b) => {
     const where = `modbus.buses[${b}]`;
     const devices = config.devices.map((d, i): ModbusDevice => {
-      const profile = profiles.get(d.profile);
-      if (!profile) throw new InputError(`${where}.devices[${i}].profile: unknown profile "${d.profile}"`);
-      if (profile.transport !== 'modbus') throw new InputError(`${where}.devices[${i}].profile: ${d.profile} is not a Modbus device`);
-      const { pollIntervalMs, heartbeatMs } = pollScheduleOf(profile, d.pollInterval);
-      return {
-        context: { deviceId: d.id, householdId: d.householdId, heartbeatMs },
-        profile,
-        unitId: d.unitId ?? profile.unitId,
-        pollIntervalMs,
-        responseTimeoutMs: d.responseTimeout ?? config.responseTimeout ?? profile.responseTimeout,
-      };
+      const device = polledDeviceFromConfig(d, `${where}.devices[${i}]`, 'modbus', profiles, config.responseTimeout);
+      return { ...device, unitId: d.unitId ?? device.profile.unitId };
     });
     const units = new Set<number>();
     devices.forEach((d, i) => {

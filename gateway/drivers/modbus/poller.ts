@@ -5,21 +5,16 @@ import type { Metric } from '../../../contract/metrics.js';
 import type { ModbusRead } from '../../../firmware-profiles/modbus-schema.js';
 import type { ModbusProfile } from '../../../firmware-profiles/schema.js';
 import type { ReadingSink } from '../../../contract/reading-sink.js';
-import type { DeviceContext } from '../../../contract/device-context.js';
 import { DevicePoller, type PollOutcome } from '../polling/device-poller.js';
+import type { PolledDevice } from '../polling/polled-devices.js';
 import type { ModbusBus } from './bus.js';
 import type { ReadFault } from '../polling/read-fault.js';
 
 export type { DeviceHealth, PollCounters } from '../polling/device-poller.js';
 
-export interface ModbusDevice {
-  context: DeviceContext;
-  profile: ModbusProfile;
+/** A Modbus device on a bus, by its unit id. */
+export interface ModbusDevice extends PolledDevice<ModbusProfile> {
   unitId: number;
-  /** @default the profile's pollInterval */
-  pollIntervalMs?: number;
-  /** How long a reply may take (gateway.yaml: the device's, else its bus's). @default the profile's responseTimeout */
-  responseTimeoutMs?: number;
 }
 
 /**

@@ -18,15 +18,6 @@ export interface DeviceHealth {
   counters: PollCounters;
 }
 
-/**
- * A polled device's schedule: the profile's poll interval unless its config sets another; it is
- * "silent" after two heartbeats, and its heartbeat is never shorter than its poll interval.
- */
-export function pollScheduleOf(profile: { pollInterval: number; heartbeat: number }, configured: number | undefined): { pollIntervalMs: number; heartbeatMs: number } {
-  const pollIntervalMs = configured ?? profile.pollInterval;
-  return { pollIntervalMs, heartbeatMs: Math.max(profile.heartbeat, pollIntervalMs) };
-}
-
 /** What one poll of a device gives: its values, or why there are none. */
 export type PollOutcome =
   | { ok: true; metrics: Partial<Record<Metric, number>>; unreadable?: Partial<Record<Metric, string>> }
