@@ -47,6 +47,11 @@ describe('cloud, gateway and simulator as separate processes', () => {
           { id: 'wm-201', householdId: 'hh-201', profile: 'generic/mqtt-water-flow', mqttPasswordSha256: meter201.sha256 },
           { id: 'wm-202', householdId: 'hh-202', profile: 'generic/mqtt-water-flow', mqttPasswordSha256: meter202.sha256 },
         ],
+        // At 7,200x a quarter second of a busy machine's scheduling is 30 simulated minutes, two of
+        // a meter's heartbeats, and the simulator starts seconds after the gateway: "device silent"
+        // would be about the machine, not the meters. Here it waits 48 heartbeats (12 simulated
+        // hours, 6 s of wall time); its timing is proven on a virtual clock in test/gateway/rules.
+        households: ['hh-201', 'hh-202'].map((id) => ({ id, rules: { 'device-silent': { factor: 48 } } })),
       }),
     );
     writeFileSync(
