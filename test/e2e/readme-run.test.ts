@@ -87,6 +87,13 @@ describe("the README's run commands", () => {
       if (story.every((r) => tickets.some((t) => t.rule === r))) break;
       await new Promise((resolve) => setTimeout(resolve, 1_000));
     }
+    // A device counts as silent from when the gateway starts with it configured. At 1,000x the
+    // simulator starting a few wall seconds after the gateway is an hour or more simulated, so a
+    // device may open a P4 "device silent" ticket that its first report clears; nothing else may
+    // open a ticket besides the story.
+    const silent = tickets.filter((t) => t.rule === 'device-silent');
+    for (const t of silent) expect(t, JSON.stringify(t)).toMatchObject({ clearCount: 1 });
+    tickets = tickets.filter((t) => t.rule !== 'device-silent');
     const byRule = Object.fromEntries(tickets.map((t) => [t.rule, t]));
     expect(tickets.map((t) => t.rule).sort(), JSON.stringify(tickets)).toEqual(story);
     expect(byRule.sos).toMatchObject({ householdId: 'hh-101', deviceId: 'sos-101', alertCount: 1 });
