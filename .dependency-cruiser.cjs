@@ -56,7 +56,7 @@ module.exports = {
     },
     {
       name: 'contract-is-neutral',
-      comment: 'contract/ is what stages agree on; it may use lib/ and the metric vocabulary, nothing of a stage.',
+      comment: 'contract/ is what stages agree on (the metric vocabulary included); it may use lib/, nothing of a stage.',
       severity: 'error',
       from: { path: '^contract/' },
       to: { path: '^(gateway|cloud|simulators|cli|firmware-profiles|bench|test)/' },

@@ -9,7 +9,8 @@ import { runUntilSignal } from './run-until-signal.js';
 import { UsageError } from './usage-error.js';
 
 export const gatewayUsage = `gridwatch gateway --config gateway.yaml [--clock-speed N --clock-start ISO --clock-anchor MS]
-  Runs the edge gateway: MQTT broker, rules, outbox, uplink to the cloud. On the shared clock of
+  Runs the edge gateway: MQTT broker, Modbus and DL/T 645 polling, 4G bands, rules, outbox,
+  uplink to the cloud. On the shared clock of
   GRIDWATCH_CLOCK when it is set (see gridwatch clock).`;
 
 export async function gatewayCommand(argv: string[]): Promise<number> {

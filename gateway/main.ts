@@ -79,7 +79,10 @@ export interface GatewayHandle {
   close(): Promise<void>;
 }
 
-/** The gateway's composition root: database -> outbox + rule state -> engine -> MQTT driver -> uplink. */
+/**
+ * The gateway's composition root: database -> outbox, rule state and readings lane -> rule engine
+ * -> readings tee -> drivers (MQTT broker and upstream, Modbus, DL/T 645, 4G bands) -> uplinks.
+ */
 export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Promise<GatewayHandle> {
   const { clock, logger } = deps;
   const token = config.cloud.token ?? process.env.GRIDWATCH_GATEWAY_TOKEN;

@@ -54,7 +54,7 @@ describe('Modbus TCP polling', () => {
     expect(poller.health()).toMatchObject({ online: true, counters: { polls: 1, readings: 1, timeout: 0 } });
   });
 
-  test('a silent slave on a bus of 10 delays the other 9 by no more than its timeout per cycle, and is read again once it answers', async () => {
+  test('a silent slave on a bus of 10 costs the other 9 one reply timeout per cycle (asked once, not again), and is read again once it answers', async () => {
     const sim = await tcpSlaves();
     const line = bus(sim.port);
     const { engine, readings } = recordingEngine();
@@ -62,20 +62,16 @@ describe('Modbus TCP polling', () => {
       sim.addSlave(i + 1, NOISE, () => ({ noise_dba: 50 + i }));
       return new ModbusPoller({ context: { deviceId: `noise-${i + 1}`, householdId: 'site-1', heartbeatMs: 1_000 }, profile: NOISE, unitId: i + 1 }, line, engine, systemClock, silentLogger());
     });
-    const cycle = async () => {
-      const started = performance.now();
-      await Promise.all(pollers.map((p) => p.pollOnce()));
-      return performance.now() - started;
-    };
-    await cycle(); // warm up the connection
-    const normal = await cycle();
+    const cycle = () => Promise.all(pollers.map((p) => p.pollOnce()));
+    await cycle();
 
     sim.setFault(5, 'silent');
     readings.length = 0;
-    const withSilent = await cycle();
+    await cycle();
     expect(readings.map((r) => r.deviceId).sort()).toEqual(pollers.map((p) => p.device.context.deviceId).filter((id) => id !== 'noise-5').sort());
-    expect(withSilent - normal).toBeLessThanOrEqual(NOISE.responseTimeout + 150);
-    expect(pollers[4]!.health()).toMatchObject({ counters: { timeout: 1 } });
+    // One attempt, one timeout: the silent slave cost the bus its reply timeout once this cycle
+    // (a retry would be a second). Counted, not timed, so a busy machine cannot fail it.
+    expect(pollers[4]!.health()).toMatchObject({ counters: { polls: 2, timeout: 1 } });
 
     sim.setFault(5, 'none');
     readings.length = 0;
@@ -131,13 +127,13 @@ describe('Modbus TCP polling', () => {
     }));
     const line = bus((server.address() as { port: number }).port);
 
+    // A request that waited for its reply timeout would fail as 'timeout': 'disconnected' is the reset ending it.
     for (const attempt of [1, 2]) {
-      const started = performance.now();
-      const fault = await line.read(1, 'input', 0, 2, 3_000).then(
+      const fault = await line.read(1, 'input', 0, 2, 30_000).then(
         () => 'answered',
         (e: { fault: string }) => e.fault,
       );
-      expect({ attempt, fault, fast: performance.now() - started < 1_000 }).toEqual({ attempt, fault: 'disconnected', fast: true });
+      expect({ attempt, fault }).toEqual({ attempt, fault: 'disconnected' });
     }
     expect(sockets.size).toBe(2);
   });
