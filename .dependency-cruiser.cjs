@@ -27,6 +27,13 @@ module.exports = {
       to: { path: '^gateway/rules/' },
     },
     {
+      name: 'drivers-stay-in-drivers',
+      comment: 'A driver needs its own config schema (drivers/<transport>/config.ts), polling/, contract/, lib/ and the profiles; the gateway wiring, rules, store and uplink are not its business.',
+      severity: 'error',
+      from: { path: '^gateway/drivers/' },
+      to: { path: '^gateway/', pathNot: '^gateway/drivers/' },
+    },
+    {
       name: 'rules-never-import-drivers',
       comment: 'Rules judge readings from any transport; a transport detail in a rule is a bug waiting for the next device.',
       severity: 'error',

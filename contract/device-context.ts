@@ -1,3 +1,8 @@
+import { idSchema } from '../lib/ids.js';
+
+/** A device's id in every config and message; not "household:..." (reserved for the household-wide rules' state). */
+export const deviceIdSchema = idSchema.refine((id) => !id.startsWith('household:'), 'ids starting with "household:" are reserved');
+
 /**
  * What every stage knows of a device: which household it belongs to and how often it reports.
  * Drivers hand it with each reading; the rules judge by it.

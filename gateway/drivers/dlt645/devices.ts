@@ -1,6 +1,6 @@
 import type { Logger } from '../../../lib/log.js';
 import type { ProfileRegistry } from '../../../firmware-profiles/index.js';
-import type { Dlt645LineConfig } from '../../config.js';
+import type { Dlt645LineConfig } from './config.js';
 import { Dlt645Line } from './line.js';
 import { polledDeviceFromConfig } from '../polling/polled-devices.js';
 import type { Dlt645Device } from './poller.js';

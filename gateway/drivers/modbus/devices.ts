@@ -1,7 +1,7 @@
 import type { Logger } from '../../../lib/log.js';
 import { InputError } from '../../../lib/validation.js';
 import type { ProfileRegistry } from '../../../firmware-profiles/index.js';
-import type { ModbusBusConfig } from '../../config.js';
+import type { ModbusBusConfig } from './config.js';
 import { ModbusBus, type BusConnection } from './bus.js';
 import { polledDeviceFromConfig } from '../polling/polled-devices.js';
 import type { ModbusDevice } from './poller.js';

@@ -1,7 +1,7 @@
 import { InputError } from '../../../lib/validation.js';
 import type { ProfileRegistry } from '../../../firmware-profiles/index.js';
 import type { MqttJsonProfile } from '../../../firmware-profiles/schema.js';
-import type { DeviceConfig } from '../../config.js';
+import type { DeviceConfig } from './config.js';
 import type { DeviceContext } from '../../../contract/device-context.js';
 
 export interface MqttDevice {
