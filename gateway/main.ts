@@ -30,7 +30,7 @@ import { DeviceActivity, type PushedDeviceHealth } from './drivers/device-activi
 import { Uptime } from './store/uptime.js';
 import { OpenedResources } from './opened-resources.js';
 import PQueue from 'p-queue';
-import { Uplink, type UplinkStatus } from './uplink/alerts-uplink.js';
+import { AlertsUplink, type UplinkStatus } from './uplink/alerts-uplink.js';
 import { CloudReachability } from './uplink/cloud-reachability.js';
 import type { ReadingSink } from '../contract/reading-sink.js';
 import { ReadingsLane, type ReadingsLaneCounts } from './store/readings-lane.js';
@@ -66,7 +66,7 @@ export interface GatewayStatus {
 export interface GatewayHandle {
   mqttPort: number;
   outbox: Outbox;
-  uplink: Uplink;
+  uplink: AlertsUplink;
   readings: ReadingsLane;
   readingsUplink: ReadingsUplink | null;
   status(): GatewayStatus;
@@ -209,7 +209,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     const reachability = new CloudReachability({ clock, logger: logger.child({ component: 'uplink' }), unreachableAfterMs: config.cloud.unreachableAfter });
     reachability.describeWith(() => ({ alertsPending: outbox.counts().pending, readingsQueued: lane.counts().queued }));
     opened.add('cloud reachability', () => reachability.stop());
-    const uplink = new Uplink({
+    const uplink = new AlertsUplink({
       requests,
       reachability,
       outbox,

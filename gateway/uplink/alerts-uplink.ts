@@ -42,7 +42,7 @@ const ALERTS: CloudLane<IngestAlertsResponse> = {
  * (network, 5xx, 401, a 400 that is not the cloud's own verdict on named alerts, even a local
  * database error) backs off and tries again (CloudSender).
  */
-export class Uplink extends CloudSender<IngestAlertsResponse> {
+export class AlertsUplink extends CloudSender<IngestAlertsResponse> {
   readonly #outbox: Outbox;
   readonly #batchSize: number;
   readonly #rejectedRetryMs: number;

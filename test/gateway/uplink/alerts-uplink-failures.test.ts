@@ -5,7 +5,7 @@ import { silentLogger } from '../../../lib/log.js';
 import { openGatewayDatabase } from '../../../gateway/store/gateway-database.js';
 import { Outbox } from '../../../gateway/store/outbox.js';
 import type { Alert } from '../../../contract/alert.js';
-import { Uplink } from '../../../gateway/uplink/alerts-uplink.js';
+import { AlertsUplink } from '../../../gateway/uplink/alerts-uplink.js';
 import { T0 } from '../../support/rules/rule-harness.js';
 
 type Responder = (body: { alerts: Alert[] }, res: ServerResponse) => void;
@@ -61,7 +61,7 @@ async function setup(script: Responder[], alerts = [alert(1), alert(2), alert(3)
   const outbox = new Outbox(db);
   outbox.enqueue(alerts, T0);
   const clock = new VirtualClock(T0);
-  const uplink = new Uplink({ outbox, cloudUrl: cloud.url, token: 't'.repeat(20), clock, logger: silentLogger(), random: () => 0.5 });
+  const uplink = new AlertsUplink({ outbox, cloudUrl: cloud.url, token: 't'.repeat(20), clock, logger: silentLogger(), random: () => 0.5 });
   cleanups.push(() => uplink.stop());
   uplink.start();
   await uplink.idle();
@@ -159,7 +159,7 @@ describe('uplink failures', () => {
     const db = openGatewayDatabase(':memory:');
     const outbox = new Outbox(db);
     const clock = new VirtualClock(T0);
-    const uplink = new Uplink({ outbox, cloudUrl: cloud.url, token: 't'.repeat(20), clock, logger: silentLogger() });
+    const uplink = new AlertsUplink({ outbox, cloudUrl: cloud.url, token: 't'.repeat(20), clock, logger: silentLogger() });
     cleanups.push(() => uplink.stop());
     db.close();
     uplink.start();
@@ -179,7 +179,7 @@ describe('uplink failures', () => {
     const outbox = new Outbox(db);
     outbox.enqueue([alert(1)], T0);
     const clock = new VirtualClock(T0);
-    const uplink = new Uplink({ outbox, cloudUrl: cloud.url, token: 't'.repeat(20), clock, logger: silentLogger() });
+    const uplink = new AlertsUplink({ outbox, cloudUrl: cloud.url, token: 't'.repeat(20), clock, logger: silentLogger() });
     uplink.start();
     while (cloud.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
     await uplink.stop();
