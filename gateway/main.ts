@@ -254,7 +254,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
         maxConnections: config.watch.maxConnections,
         bindToFirstAddress: config.watch.bindToFirstAddress,
         devices: wristbands,
-        engine: sink,
+        sink,
         activity,
         clock,
         logger: logger.child({ component: 'watch' }),

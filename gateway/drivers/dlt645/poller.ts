@@ -23,11 +23,11 @@ export class Dlt645Poller extends DevicePoller {
   constructor(
     readonly device: Dlt645Device,
     private readonly line: Dlt645Line,
-    engine: ReadingSink,
+    sink: ReadingSink,
     clock: Clock,
     logger: Logger,
   ) {
-    super(device.context, device.pollIntervalMs ?? device.profile.pollInterval, line.id, engine, clock, logger);
+    super(device.context, device.pollIntervalMs ?? device.profile.pollInterval, line.id, sink, clock, logger);
   }
 
   protected async read(): Promise<PollOutcome> {

@@ -32,11 +32,11 @@ export class ModbusPoller extends DevicePoller {
   constructor(
     readonly device: ModbusDevice,
     private readonly bus: ModbusBus,
-    engine: ReadingSink,
+    sink: ReadingSink,
     clock: Clock,
     logger: Logger,
   ) {
-    super(device.context, device.pollIntervalMs ?? device.profile.pollInterval, bus.id, engine, clock, logger);
+    super(device.context, device.pollIntervalMs ?? device.profile.pollInterval, bus.id, sink, clock, logger);
     this.#plan = planModbusReads(device.profile.points);
   }
 

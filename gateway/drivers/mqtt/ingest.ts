@@ -84,7 +84,7 @@ export class MqttIngest {
 
   constructor(
     private readonly devices: ReadonlyMap<string, MqttDevice>,
-    private readonly engine: ReadingSink,
+    private readonly sink: ReadingSink,
     private readonly activity: DeviceActivity,
     private readonly clock: Clock,
     private readonly logger: Logger,
@@ -144,12 +144,12 @@ export class MqttIngest {
         // not news.
         this.counters.resent++;
         this.logger.info({ device: device.context.deviceId, client: clientId, messageId, firstReceivedAt: new Date(firstAt).toISOString() }, 'QoS 1 frame with an event received again: the same press');
-        this.engine.process({ deviceId: device.context.deviceId, at: firstAt, metrics: {}, events: decoded.events }, device.context);
-        return this.engine.durable?.();
+        this.sink.process({ deviceId: device.context.deviceId, at: firstAt, metrics: {}, events: decoded.events }, device.context);
+        return this.sink.durable?.();
       }
     }
     const reading = { deviceId: device.context.deviceId, at: now, metrics: decoded.metrics };
-    this.engine.process(decoded.events.length > 0 ? { ...reading, events: decoded.events } : reading, device.context);
-    return this.engine.durable?.();
+    this.sink.process(decoded.events.length > 0 ? { ...reading, events: decoded.events } : reading, device.context);
+    return this.sink.durable?.();
   }
 }

@@ -42,7 +42,7 @@ export abstract class DevicePoller {
     readonly context: DeviceContext,
     private readonly pollIntervalMs: number,
     private readonly lineId: string,
-    private readonly engine: ReadingSink,
+    private readonly sink: ReadingSink,
     protected readonly clock: Clock,
     private readonly logger: Logger,
   ) {}
@@ -92,7 +92,7 @@ export abstract class DevicePoller {
     this.counters.readings++;
     this.#noteUnreadable(outcome.unreadable ?? {});
     const reading = { deviceId: this.context.deviceId, at: this.#lastSeenAt, metrics: outcome.metrics };
-    this.engine.process(outcome.unreadable ? { ...reading, unreadable: outcome.unreadable } : reading, this.context);
+    this.sink.process(outcome.unreadable ? { ...reading, unreadable: outcome.unreadable } : reading, this.context);
   }
 
   /** Logs a point that stops (or starts again) being readable once, not every poll. */

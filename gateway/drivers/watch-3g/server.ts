@@ -14,7 +14,7 @@ export interface WatchServerOptions {
   port: number;
   /** Wristbands by the id they send (IMEI or registration code). */
   devices: ReadonlyMap<string, DeviceContext>;
-  engine: ReadingSink;
+  sink: ReadingSink;
   /** Last seen and unreadable messages, per wristband. */
   activity?: DeviceActivity;
   clock: Clock;
@@ -183,7 +183,7 @@ export class WatchServer {
     const reading = this.#readingOf(message, alarm, device.deviceId, conn);
     if (reading) {
       try {
-        this.o.engine.process(reading, device);
+        this.o.sink.process(reading, device);
       } catch (err) {
         // Not stored: no reply, so the band sends its alarm again.
         this.o.logger.error({ err, device: device.deviceId }, 'watch reading could not be stored; not acknowledged');
@@ -194,7 +194,7 @@ export class WatchServer {
         this.o.activity?.seen(device.deviceId);
       }
     }
-    const durable = reading ? this.o.engine.durable?.() : undefined;
+    const durable = reading ? this.o.sink.durable?.() : undefined;
     if (alarm !== undefined && reading) {
       const entry = { content: alarm, durable };
       this.#lastAlarm.set(device.deviceId, entry);

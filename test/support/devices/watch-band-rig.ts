@@ -34,7 +34,7 @@ export async function watchRig(port = 0): Promise<WatchRig> {
     },
   } as unknown as RuleEngine;
   const make = (p: number) =>
-    new WatchServer({ host: '127.0.0.1', port: p, devices: new Map([[WATCH_ID, BAND]]), engine, clock: harness.clock, logger: silentLogger() });
+    new WatchServer({ host: '127.0.0.1', port: p, devices: new Map([[WATCH_ID, BAND]]), sink: engine, clock: harness.clock, logger: silentLogger() });
   const rig: WatchRig = {
     harness,
     server: make(port),

@@ -29,7 +29,7 @@ async function server(options: Partial<WatchServerOptions> = {}): Promise<{ serv
     host: '127.0.0.1',
     port: 0,
     devices: new Map([['8809008845', { deviceId: 'band-1', householdId: 'hh-1', heartbeatMs: 600_000 }]]),
-    engine: { process: () => undefined },
+    sink: { process: () => undefined },
     clock: new VirtualClock(T0),
     logger: pino({ level: 'info' }, stream),
     ...options,

@@ -89,7 +89,7 @@ describe('an alarm a 4G band sends that cannot be read', () => {
       host: '127.0.0.1',
       port: 0,
       devices: new Map([['8809008845', { deviceId: 'band-1', householdId: 'hh-1', heartbeatMs: 600_000 }]]),
-      engine: sink,
+      sink,
       clock: new VirtualClock(T0),
       logger: silentLogger(),
     });
