@@ -10,7 +10,9 @@ import { defineKind, shiftInstant } from './kind-api.js';
 
 /**
  * A value outside a range for a while: heart rate below 50 or above 120 for 5 min, SpO2 below
- * 90 %, battery below 15 %. Without `for` it raises on the first reading outside.
+ * 90 %, battery below 15 %. Without `for` it raises on the first reading outside. A run outside
+ * is broken by any reading inside the range (49, then 52, then 49 is two runs); the hysteresis
+ * only decides when a raised alarm clears, so that it does not flap at the edge.
  */
 export const rangeRuleSchema = z
   .object({
@@ -24,6 +26,12 @@ export const rangeRuleSchema = z
     above: z.number().finite().optional(),
     /** How long the value must stay outside, reading after reading. @default at once */
     for: durationSchema.optional(),
+    /**
+     * Readings that span `for` within this much count as spanning it: a band reporting every 5
+     * min whose second high reading comes 3 s early is not judged 5 min later. @default the
+     * device's report interval / 10
+     */
+    forSlack: durationSchema.optional(),
     /** The value must come back this far inside the range to clear (no flapping at the edge). @default 0 */
     hysteresis: z.number().nonnegative().default(0),
     grade: gradeSchema,
@@ -59,7 +67,7 @@ export const evaluateRange: Evaluate<RangeRule, RangeState> = (rule, prev, input
   // A run outside must be unbroken: a silent gap means we do not know what happened in it.
   const gap = prev ? silenceBetween(gateway.offline, prev.lastAt, at) : 0;
   const continuing = prev?.outsideSince != null && gap <= 2 * device.heartbeatMs;
-  const outsideSince = outside ? (continuing ? prev!.outsideSince! : at) : backInside ? null : (prev?.outsideSince ?? null);
+  const outsideSince = outside ? (continuing ? prev!.outsideSince! : at) : null;
   const state: RangeState = { lastAt: at, outsideSince, openEpisode: prev?.openEpisode ?? null };
   const unit = METRICS[rule.metric].unit;
 
@@ -75,7 +83,10 @@ export const evaluateRange: Evaluate<RangeRule, RangeState> = (rule, prev, input
       },
     };
   }
-  if (!outside || outsideSince === null || at - outsideSince < (rule.for ?? 0)) return { state };
+  const slack = rule.forSlack ?? device.heartbeatMs / 10;
+  // With `for`, a run needs two readings at least (one reading shows no duration), spanning the window within the slack.
+  const lastedEnough = rule.for === undefined || (at > outsideSince && at - outsideSince >= rule.for - slack);
+  if (!outside || outsideSince === null || !lastedEnough) return { state };
   const lasting = rule.for ? ` for ${formatDuration(rule.for)}` : '';
   return {
     state: { ...state, openEpisode: outsideSince },

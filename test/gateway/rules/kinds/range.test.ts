@@ -3,10 +3,11 @@ import { evaluateRange, rangeRuleSchema } from '../../../../gateway/rules/kinds/
 import { drive, every, DEVICE } from '../../../support/rules/evaluator-driver.js';
 import { MINUTE, T0 } from '../../../support/rules/rule-harness.js';
 
-const heartRate = rangeRuleSchema.parse({
+const heartRateInput = {
   id: 'heart-rate', kind: 'range', title: 'heart rate out of range', metric: 'heart_rate_bpm',
   below: 50, above: 120, for: '5m', hysteresis: 5, grade: 'P1',
-});
+} as const;
+const heartRate = rangeRuleSchema.parse(heartRateInput);
 const battery = rangeRuleSchema.parse({ id: 'low-battery', kind: 'range', title: 'low battery', metric: 'battery_pct', below: 15, hysteresis: 5, grade: 'P4' });
 
 describe('range: a value outside a range for a while', () => {
@@ -57,5 +58,42 @@ describe('range: a value outside a range for a while', () => {
   test('a rule without limits, or with below >= above, is refused naming the field', () => {
     expect(() => rangeRuleSchema.parse({ id: 'x', kind: 'range', title: 't', metric: 'spo2_pct', grade: 'P1' })).toThrow(/give below, above or both/);
     expect(() => rangeRuleSchema.parse({ id: 'x', kind: 'range', title: 't', metric: 'spo2_pct', below: 9, above: 9, grade: 'P1' })).toThrow(/below must be less than above/);
+  });
+  test('a reading back inside the range breaks the run: 49, then 50-54 asleep for 80 minutes, then 49 raises nothing (issue 14)', () => {
+    const band = { ...DEVICE, heartbeatMs: 5 * MINUTE };
+    const values = [49, ...Array.from({ length: 16 }, (_, i) => 50 + (i % 5)), 49];
+    const feed = values.map((v, i) => ({ at: T0 + i * 5 * MINUTE, metrics: { heart_rate_bpm: v } }));
+    expect(drive(evaluateRange, heartRate, feed, band).edges).toEqual([]);
+  });
+
+  test('the hysteresis still holds a raised alarm open: 45 for 6 min, then 52 (inside by less than 5) does not clear, 56 does', () => {
+    const band = { ...DEVICE, heartbeatMs: 5 * MINUTE };
+    const feed = [45, 45, 45, 52, 52, 56].map((v, i) => ({ at: T0 + i * 3 * MINUTE, metrics: { heart_rate_bpm: v } }));
+    const r = drive(evaluateRange, heartRate, feed, band);
+    expect(r.edges.map((e) => [e.kind, (e.at - T0) / MINUTE])).toEqual([
+      ['raise', 6],
+      ['clear', 15],
+    ]);
+  });
+
+  test('"for 5 min" with readings 5 min apart raises at the second high reading, though it came 3 s early (slack: a tenth of the report interval)', () => {
+    const band = { ...DEVICE, heartbeatMs: 5 * MINUTE };
+    const feed = [
+      { at: T0, metrics: { heart_rate_bpm: 130 } },
+      { at: T0 + 5 * MINUTE - 3_000, metrics: { heart_rate_bpm: 131 } },
+      { at: T0 + 10 * MINUTE - 3_000, metrics: { heart_rate_bpm: 132 } },
+    ];
+    expect(drive(evaluateRange, heartRate, feed, band).edges.map((e) => [e.kind, e.at])).toEqual([['raise', T0 + 5 * MINUTE - 3_000]]);
+    // Early by more than the slack (40 s of a 30 s slack): not yet.
+    const early = [feed[0]!, { at: T0 + 5 * MINUTE - 40_000, metrics: { heart_rate_bpm: 131 } }];
+    expect(drive(evaluateRange, heartRate, early, band).edges).toEqual([]);
+    // The slack is settable per rule.
+    const strict = rangeRuleSchema.parse({ ...heartRateInput, forSlack: '1s' });
+    expect(drive(evaluateRange, strict, feed, band).edges.map((e) => e.at)).toEqual([T0 + 10 * MINUTE - 3_000]);
+  });
+
+  test('one reading outside is never a run of 5 min, whatever the slack', () => {
+    const slackAll = rangeRuleSchema.parse({ ...heartRateInput, forSlack: '10m' });
+    expect(drive(evaluateRange, slackAll, [{ at: T0, metrics: { heart_rate_bpm: 140 } }]).edges).toEqual([]);
   });
 });
