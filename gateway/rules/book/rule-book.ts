@@ -7,24 +7,29 @@ import { ruleSchema, type Rule } from '../kinds/registry.js';
 /** Field overrides per rule id, written as in the rule itself: `{ no-water-use: { window: "12h" } }`. */
 const ruleOverridesSchema = z.record(idSchema, z.record(z.string(), z.unknown()));
 
+const absenceSchema = z
+  .object({
+    from: z.iso.datetime({ offset: true }).transform((t) => Date.parse(t)),
+    until: z.iso.datetime({ offset: true }).transform((t) => Date.parse(t)),
+    reason: z.string().max(200).optional(),
+  })
+  .strict()
+  .refine((a) => a.from < a.until, { message: 'until must be after from', path: ['until'] });
+
 export const householdSchema = z
   .object({
     id: idSchema,
     /** What the installer knows of the residents, e.g. living-alone, aged-80-plus. */
     tags: z.array(idSchema).default([]),
     /**
-     * Reported absence (visiting family, in hospital): the no-activity rules are quiet from `from`
-     * to `until`, and their windows start again at `until`. SOS and fall are never quiet.
+     * Reported absences (visiting family, in hospital, a trip), one or a list: the no-activity
+     * rules are quiet from `from` to `until`, and their windows start again at `until`. SOS and
+     * fall are never quiet. @default none
      */
     away: z
-      .object({
-        from: z.iso.datetime({ offset: true }).transform((t) => Date.parse(t)),
-        until: z.iso.datetime({ offset: true }).transform((t) => Date.parse(t)),
-        reason: z.string().max(200).optional(),
-      })
-      .strict()
-      .refine((a) => a.from < a.until, { message: 'until must be after from', path: ['until'] })
-      .optional(),
+      .union([absenceSchema, z.array(absenceSchema)])
+      .optional()
+      .transform((a) => (a === undefined ? [] : Array.isArray(a) ? a : [a]).sort((x, y) => x.from - y.from)),
     /** This household's own changes to rules. */
     rules: ruleOverridesSchema.default({}),
   })
@@ -111,7 +116,7 @@ export function resolveRuleBook(
     byHousehold.set(h.id, {
       rules,
       byId: new Map(rules.map((rule) => [rule.id, rule])),
-      context: { id: h.id, tags: h.tags, away: h.away ? { from: h.away.from, until: h.away.until } : null },
+      context: { id: h.id, tags: h.tags, absences: h.away.map((a) => ({ from: a.from, until: a.until })) },
     });
   });
   if (issues.length > 0) return { book: undefined, issues };
@@ -122,7 +127,7 @@ export function resolveRuleBook(
     book: {
       rulesFor: (householdId) => byHousehold.get(householdId)?.rules ?? defaults,
       ruleFor: (householdId, ruleId) => (byHousehold.get(householdId)?.byId ?? defaultsById).get(ruleId),
-      household: (householdId) => byHousehold.get(householdId)?.context ?? { id: householdId, tags: [], away: null },
+      household: (householdId) => byHousehold.get(householdId)?.context ?? { id: householdId, tags: [], absences: [] },
     },
   };
 }

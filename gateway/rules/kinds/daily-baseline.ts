@@ -6,6 +6,7 @@ import { silenceBetween } from '../../../lib/time/offline-spans.js';
 import { gradeSchema } from '../../../contract/alert.js';
 import { cooldownSchema } from './kind-api.js';
 import { counterIncrease, EPSILON } from '../measures/counter-increase.js';
+import { awayDuring } from '../measures/absence.js';
 import type { HouseholdContext, Edge, Evaluate, GatewayContext, Step } from './kind-api.js';
 import { defineKind } from './kind-api.js';
 import type { DeviceContext } from '../../../contract/device-context.js';
@@ -121,8 +122,7 @@ function closeDay(
 ) {
   const complete = s.dayComplete && s.lastSeenAt >= s.dayStart && end - s.lastSeenAt <= 2 * device.heartbeatMs;
   // A day the household was reported away says nothing of its usual use, nor of trouble.
-  const away = household?.away;
-  const awayThatDay = away != null && away.from < end && away.until > s.dayStart;
+  const awayThatDay = awayDuring(household, s.dayStart, end);
   if (!complete || awayThatDay) return { history: s.history, openEpisode: s.openEpisode };
 
   const date = localDate(s.dayStart, gateway.timeZone);

@@ -17,10 +17,17 @@ export interface HouseholdContext {
   id: string;
   tags: readonly string[];
   /**
-   * A reported absence (visiting family, in hospital): the no-activity rules raise nothing in
-   * [from, until) and their windows start again at `until`. SOS and fall ignore it.
+   * Reported absences (visiting family, in hospital, a trip), oldest first: the no-activity rules
+   * raise nothing in any [from, until) and their windows start again at its `until`. SOS and fall
+   * ignore them.
    */
-  away: { from: number; until: number } | null;
+  absences: readonly Absence[];
+}
+
+/** One reported absence, [from, until) in ms. */
+export interface Absence {
+  from: number;
+  until: number;
 }
 
 export interface RuleContext {

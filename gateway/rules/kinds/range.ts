@@ -85,8 +85,8 @@ export const evaluateRange: Evaluate<RangeRule, RangeState> = (rule, prev, input
   }
   const slack = rule.forSlack ?? device.heartbeatMs / 10;
   // With `for`, a run needs two readings at least (one reading shows no duration), spanning the window within the slack.
-  const lastedEnough = rule.for === undefined || (at > outsideSince && at - outsideSince >= rule.for - slack);
-  if (!outside || outsideSince === null || !lastedEnough) return { state };
+  if (!outside || outsideSince === null) return { state };
+  if (rule.for !== undefined && !(at > outsideSince && at - outsideSince >= rule.for - slack)) return { state };
   const lasting = rule.for ? ` for ${formatDuration(rule.for)}` : '';
   return {
     state: { ...state, openEpisode: outsideSince },

@@ -429,7 +429,7 @@ function contextAt(sc: Scenario<unknown>, device: DeviceContext, at: number): Ru
   return {
     device,
     gateway: { offline: sc.offline.filter(([, b]) => b <= at), timeZone: 'Asia/Shanghai' },
-    household: { id: device.householdId, tags: [], away: sc.away },
+    household: { id: device.householdId, tags: [], absences: sc.away ? [sc.away] : [] },
   };
 }
 

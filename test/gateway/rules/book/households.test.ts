@@ -99,6 +99,19 @@ describe('households: reported absence', () => {
     h.close();
   });
 
+  test('several absences: each quiets the rules while it lasts, and the window starts again after each (issue 14)', async () => {
+    // No water at all; away 02:00-08:00, then again 20:00-06:00 the next morning (listed out of order).
+    const trips = [
+      { from: new Date(T0 + 20 * HOUR).toISOString(), until: new Date(T0 + 30 * HOUR).toISOString() },
+      { from: new Date(T0 + 2 * HOUR).toISOString(), until: new Date(T0 + 8 * HOUR).toISOString(), reason: 'hospital check-up' },
+    ];
+    const h = ruleHarness(tempDir(), { households: [household({ away: trips })] });
+    await flatMeter(h, 80);
+    // Not 24 h after 08:00 (the second trip began before that): 24 h after the second return.
+    expect(noWaterRaises(h)).toEqual([T0 + 30 * HOUR + 24 * HOUR]);
+    h.close();
+  });
+
   test('an absence must end after it starts', () => {
     expect(() => household({ away: { from: away.until, until: away.from } })).toThrow(/until must be after from/);
   });

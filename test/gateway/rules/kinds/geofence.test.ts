@@ -332,7 +332,7 @@ describe('geofence and a reported absence', () => {
       { at: t0 + 2 * 3_600_000, metrics: far },
       { at: t0 + 6 * 3_600_000 + 60_000, metrics: far }, // back from the absence, still on the way home
     ];
-    const r = drive(evaluateGeofence, rule, feed, DEVICE, GATEWAY, { id: DEVICE.householdId, tags: [], away });
+    const r = drive(evaluateGeofence, rule, feed, DEVICE, GATEWAY, { id: DEVICE.householdId, tags: [], absences: [away] });
     expect(r.edges).toEqual([]);
   });
 });
