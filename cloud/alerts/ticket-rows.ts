@@ -3,6 +3,7 @@ import type { Selectable } from 'kysely';
 import type { Alert } from '../../contract/alert.js';
 import type { AlertsTable, TicketsTable } from '../db/database.js';
 import type { Ticket } from './ticket.js';
+import { ticketSubject } from './ticket-subject.js';
 
 /** Conversions between the wire/domain shapes (ISO times) and table rows (epoch ms). */
 
@@ -41,6 +42,7 @@ export function newTicketRow(id: string, alert: Alert, nowMs: number): TicketsTa
     device_id: alert.deviceId,
     gateway_id: alert.gatewayId,
     rule: alert.rule,
+    subject: ticketSubject(alert),
     grade: alert.grade,
     state: 'open',
     summary: alert.summary,

@@ -8,6 +8,7 @@ import type { IngestAlertsResponse } from '../../contract/ingest-wire.js';
 import type { Ticket, TicketState } from './ticket.js';
 import { AlertIdConflictError } from '../ingest/alert-conflict.js';
 import { alertToRow, differingFields, newTicketRow, rowToTicket } from './ticket-rows.js';
+import { ticketSubject } from './ticket-subject.js';
 
 export type IngestAlertResult = IngestAlertsResponse['results'][number];
 
@@ -37,7 +38,7 @@ export interface TicketStore {
 
 export const DEFAULT_TICKET_LIMIT = 100;
 export const MAX_TICKET_LIMIT = 500;
-/** Rows per multi-row statement: 500 x 12 columns stays under SQLite's 32766 parameters. */
+/** Rows per multi-row statement: 500 x 13 columns stays under SQLite's 32766 parameters. */
 const CHUNK = 500;
 
 export function createTicketStore(db: Kysely<Database>, clock: Clock): TicketStore {
@@ -123,7 +124,7 @@ async function recordInTransaction(
   // Thrown inside the transaction: nothing of the batch is committed.
   if (conflicts.length > 0) throw new AlertIdConflictError(conflicts.sort((x, y) => x.index - y.index));
 
-  // New alerts meet their household + rule's ticket in request order (a raise then a clear).
+  // New alerts meet their ticket (household, rule and subject) in request order (a raise then a clear).
   // Worked out per group in memory, then written with a few statements per batch rather than
   // one or two per alert: round trips are what ingest pays for.
   const fresh = distinct.filter((a) => inserted.has(alertKey(a)));
@@ -167,14 +168,17 @@ interface Group {
   gatewayId: string;
   householdId: string;
   rule: string;
+  /** ticketSubject: the device for a per-device rule, '' for a per-household one. */
+  subject: string;
   alerts: Alert[];
 }
 
 /** A ticket belongs to the gateway that raised it: no gateway appends to another's ticket. */
-const groupKey = (gatewayId: string, householdId: string, rule: string) => `${gatewayId}\u0000${householdId}\u0000${rule}`;
+const groupKey = (gatewayId: string, householdId: string, rule: string, subject: string) => [gatewayId, householdId, rule, subject].join('\u0000');
 
 /**
- * Links new alerts to tickets: each household + rule's alerts append to its non-closed ticket;
+ * Links new alerts to tickets: the alerts of each (gateway, household, rule, subject) append to
+ * its non-closed ticket (one per household, or per device for the rules of ticket-subject.ts);
  * with none, leading clears stay unlinked and the first raise opens one. The open is an insert
  * that yields to the partial unique index (ON CONFLICT ... DO NOTHING), so a replica racing us to
  * open the same ticket never sees a unique violation: the loser's insert waits for the winner's
@@ -184,9 +188,10 @@ const groupKey = (gatewayId: string, householdId: string, rule: string) => `${ga
 async function linkToTickets(trx: Transaction<Database>, alerts: readonly Alert[], nowMs: number): Promise<Array<[alert: Alert, ticketId: string]>> {
   const groups = new Map<string, Group>();
   for (const alert of alerts) {
-    const key = groupKey(alert.gatewayId, alert.householdId, alert.rule);
+    const subject = ticketSubject(alert);
+    const key = groupKey(alert.gatewayId, alert.householdId, alert.rule, subject);
     let g = groups.get(key);
-    if (!g) groups.set(key, (g = { gatewayId: alert.gatewayId, householdId: alert.householdId, rule: alert.rule, alerts: [] }));
+    if (!g) groups.set(key, (g = { gatewayId: alert.gatewayId, householdId: alert.householdId, rule: alert.rule, subject, alerts: [] }));
     g.alerts.push(alert);
   }
   const open = await openTickets(trx, [...groups.values()]);
@@ -202,10 +207,10 @@ async function linkToTickets(trx: Transaction<Database>, alerts: readonly Alert[
     const opened = await trx
       .insertInto('tickets')
       .values(rows)
-      .onConflict((oc) => oc.columns(['gateway_id', 'household_id', 'rule']).where(sql.raw<boolean>(OPEN_TICKET_PREDICATE)).doNothing())
-      .returning(['id', 'gateway_id', 'household_id', 'rule'])
+      .onConflict((oc) => oc.columns(['gateway_id', 'household_id', 'rule', 'subject']).where(sql.raw<boolean>(OPEN_TICKET_PREDICATE)).doNothing())
+      .returning(['id', 'gateway_id', 'household_id', 'rule', 'subject'])
       .execute();
-    for (const r of opened) open.set(groupKey(r.gateway_id, r.household_id, r.rule), { id: r.id, openedHere: true });
+    for (const r of opened) open.set(groupKey(r.gateway_id, r.household_id, r.rule, r.subject), { id: r.id, openedHere: true });
   }
   // Lost a race to another replica: its ticket is open now; append to it.
   const lost = toOpen.filter(([key]) => !open.has(key)).map(([, g]) => g);
@@ -252,11 +257,13 @@ async function openTickets(trx: Transaction<Database>, groups: readonly Group[])
   for (const part of chunks(groups, 200)) {
     const rows = await trx
       .selectFrom('tickets')
-      .select(['id', 'gateway_id', 'household_id', 'rule'])
+      .select(['id', 'gateway_id', 'household_id', 'rule', 'subject'])
       .where(sql.raw<boolean>(OPEN_TICKET_PREDICATE))
-      .where((eb) => eb.or(part.map((g) => eb.and([eb('gateway_id', '=', g.gatewayId), eb('household_id', '=', g.householdId), eb('rule', '=', g.rule)]))))
+      .where((eb) =>
+        eb.or(part.map((g) => eb.and([eb('gateway_id', '=', g.gatewayId), eb('household_id', '=', g.householdId), eb('rule', '=', g.rule), eb('subject', '=', g.subject)]))),
+      )
       .execute();
-    for (const r of rows) found.set(groupKey(r.gateway_id, r.household_id, r.rule), { id: r.id, openedHere: false });
+    for (const r of rows) found.set(groupKey(r.gateway_id, r.household_id, r.rule, r.subject), { id: r.id, openedHere: false });
   }
   return found;
 }

@@ -34,6 +34,11 @@ export interface TicketsTable {
   device_id: string;
   gateway_id: string;
   rule: string;
+  /**
+   * The device for a per-device rule (alerts/ticket-subject.ts), '' for a per-household one: with
+   * gateway, household and rule, what the one non-closed ticket is kept per.
+   */
+  subject: string;
   grade: Grade;
   state: TicketState;
   summary: string;
@@ -89,7 +94,8 @@ export interface Database {
 }
 
 /**
- * The predicate of the partial unique index "one non-closed ticket per gateway, household and rule". The
- * store's ON CONFLICT target must repeat it word for word, or neither engine can match the index.
+ * The predicate of the partial unique index "one non-closed ticket per gateway, household, rule and
+ * subject". The store's ON CONFLICT target must repeat it word for word, or neither engine can
+ * match the index.
  */
 export const OPEN_TICKET_PREDICATE = "state <> 'closed'";

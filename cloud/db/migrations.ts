@@ -169,6 +169,28 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  // A household's meter that fell silent was appended to the ticket its wristband had opened
+  // for the same rule, and nobody heard of the meter (issue 14). Device-health tickets are per
+  // device from here on: a ticket has a subject (the device for a per-device rule, '' for a
+  // per-household one), and the one open ticket is per gateway, household, rule and subject.
+  // Existing tickets of those rules get their device as subject, so an open one keeps receiving
+  // its device's alerts. The rules are listed as they stood at this migration (not imported from
+  // alerts/ticket-subject.ts): a migration does what it did when it was written.
+  '0006-ticket-subject': {
+    async up(db: Kysely<unknown>) {
+      const perDeviceRules = ['device-silent', 'low-battery', 'device-faulty'];
+      await db.schema.alterTable('tickets').addColumn('subject', 'text', (c) => c.notNull().defaultTo('')).execute();
+      await sql`update tickets set subject = device_id where rule in (${sql.join(perDeviceRules)})`.execute(db);
+      await db.schema.dropIndex('tickets_one_open_per_gateway_household_rule').execute();
+      await db.schema
+        .createIndex('tickets_one_open_per_gateway_household_rule_subject')
+        .on('tickets')
+        .columns(['gateway_id', 'household_id', 'rule', 'subject'])
+        .unique()
+        .where(sql.raw<boolean>(OPEN_TICKET_PREDICATE))
+        .execute();
+    },
+  },
 };
 
 /**

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { createTicketStore, type TicketStore } from '../../../cloud/alerts/ticket-store.js';
+import { PER_DEVICE_RULES } from '../../../cloud/alerts/ticket-subject.js';
 import { AlertIdConflictError } from '../../../cloud/ingest/alert-conflict.js';
 import { VirtualClock } from '../../../lib/time/clock.js';
 import { T0, makeAlert } from '../fixtures.js';
@@ -154,13 +155,14 @@ export function defineTicketStoreSuite(engine: Engine): void {
       expect((await store.listTickets({ state: 'open' })).map((t) => t.id)).toEqual([second!.ticketId]);
     });
 
-    test('the schema allows one non-closed ticket per gateway, household and rule, and any number of closed ones', async () => {
+    test('the schema allows one non-closed ticket per gateway, household, rule and subject, and any number of closed ones', async () => {
       const row = (id: string, state: 'open' | 'assigned' | 'closed') => ({
         id,
         household_id: 'hh-9',
         device_id: 'd',
         gateway_id: 'gw-1',
         rule: 'r',
+        subject: '',
         grade: 'P2' as const,
         state,
         summary: 's',
@@ -172,6 +174,76 @@ export function defineTicketStoreSuite(engine: Engine): void {
       await opened.db.insertInto('tickets').values([row('c1', 'closed'), row('c2', 'closed'), row('o1', 'open')]).execute();
       await expect(opened.db.insertInto('tickets').values(row('o2', 'assigned')).execute()).rejects.toThrow(/unique/i);
       await opened.db.insertInto('tickets').values({ ...row('o3', 'open'), gateway_id: 'gw-2' }).execute();
+      await opened.db.insertInto('tickets').values([{ ...row('o4', 'open'), subject: 'd' }, { ...row('o5', 'open'), subject: 'e' }]).execute();
+      await expect(opened.db.insertInto('tickets').values({ ...row('o6', 'open'), subject: 'e' }).execute()).rejects.toThrow(/unique/i);
+    });
+
+    const silent = (deviceId: string, overrides: Parameters<typeof makeAlert>[0] = {}) =>
+      makeAlert({ rule: 'device-silent', deviceId, grade: 'P4', summary: `${deviceId} silent`, ...overrides });
+
+    test("a household's meter going silent opens a ticket of its own, and the band's ticket keeps its counts (issue 14)", async () => {
+      const [band] = await store.recordAlerts([silent('band-1')]);
+      await clock.advance(60_000);
+      const [meter] = await store.recordAlerts([silent('water-1', { at: new Date(T0).toISOString() })]);
+
+      expect(meter).toMatchObject({ status: 'created', ticketId: expect.any(String) });
+      expect(meter!.ticketId).not.toBe(band!.ticketId);
+      const tickets = await store.listTickets({ rule: 'device-silent' });
+      expect(tickets.map((t) => [t.id, t.deviceId, t.summary, t.alertCount, t.clearCount])).toEqual([
+        [band!.ticketId, 'band-1', 'band-1 silent', 1, 0],
+        [meter!.ticketId, 'water-1', 'water-1 silent', 1, 0],
+      ]);
+      expect(tickets[0]!.updatedAt).toBe(new Date(T0).toISOString());
+    });
+
+    test("the band's clear goes to the band's ticket only, not to the meter's (issue 14)", async () => {
+      const [band] = await store.recordAlerts([silent('band-1')]);
+      const [meter] = await store.recordAlerts([silent('water-1')]);
+      const [cleared] = await store.recordAlerts([silent('band-1', { kind: 'clear' })]);
+
+      expect(cleared!.ticketId).toBe(band!.ticketId);
+      const counts = Object.fromEntries((await store.listTickets()).map((t) => [t.id, [t.alertCount, t.clearCount]]));
+      expect(counts).toEqual({ [band!.ticketId!]: [1, 1], [meter!.ticketId!]: [1, 0] });
+    });
+
+    test('device-health rules open a ticket per device, SOS and no-water one per household, within a batch and across batches (issue 14)', async () => {
+      const devices = ['band-1', 'water-1'];
+      const health = PER_DEVICE_RULES.flatMap((rule) => devices.map((deviceId) => makeAlert({ rule, deviceId, grade: 'P4' })));
+      await store.recordAlerts([
+        ...health,
+        makeAlert({ rule: 'sos', deviceId: 'band-1', grade: 'P1' }),
+        makeAlert({ rule: 'sos', deviceId: 'sos-1', grade: 'P1' }),
+        makeAlert({ deviceId: 'water-1' }),
+        makeAlert({ deviceId: 'water-2' }),
+      ]);
+      // Again from each device, in a later request: each finds the ticket it joined before.
+      await store.recordAlerts([
+        ...PER_DEVICE_RULES.flatMap((rule) => devices.map((deviceId) => makeAlert({ rule, deviceId, grade: 'P4' }))),
+        makeAlert({ rule: 'sos', deviceId: 'band-2', grade: 'P1' }),
+        makeAlert({ deviceId: 'water-3' }),
+      ]);
+
+      const tickets = (await store.listTickets()).map((t) => [t.rule, PER_DEVICE_RULES.includes(t.rule) ? t.deviceId : 'household', t.alertCount]);
+      expect(tickets.sort()).toEqual(
+        [
+          ...PER_DEVICE_RULES.flatMap((rule) => devices.map((deviceId) => [rule, deviceId, 2])),
+          ['no-water-use', 'household', 3],
+          ['sos', 'household', 3],
+        ].sort(),
+      );
+    });
+
+    test('two replicas recording device-silent for two devices of one household at once open one ticket per device (issue 14)', async () => {
+      const peerStore = createTicketStore(await opened.peer(), clock);
+      const batches = Array.from({ length: 16 }, (_, i) => [silent(i % 4 < 2 ? 'band-1' : 'water-1')]);
+      const all = await Promise.all(batches.map((batch, i) => (i % 2 === 0 ? store : peerStore).recordAlerts(batch)));
+
+      expect(new Set(all.flat().map((r) => r.ticketId)).size).toBe(2);
+      const tickets = await store.listTickets();
+      expect(tickets.map((t) => [t.deviceId, t.alertCount]).sort()).toEqual([
+        ['band-1', 8],
+        ['water-1', 8],
+      ]);
     });
 
     test("a gateway's alert for another gateway's household and device opens a ticket of its own, never appends to theirs (issue 12)", async () => {
