@@ -68,4 +68,41 @@ describe.each(testEngines())('migrations keep existing data on %s (issue 12)', (
       await done();
     }
   });
+
+  test("an open device-silent ticket from before 0006 keeps receiving its device's alerts, and another device's go to a ticket of their own (issue 14)", async () => {
+    const ticket = (id: string, rule: string, deviceId: string, state: string) =>
+      sql`insert into tickets (id, household_id, device_id, gateway_id, rule, grade, state, summary, opened_at_ms, updated_at_ms, alert_count, clear_count)
+        values (${id}, 'hh-1', ${deviceId}, 'gw-1', ${rule}, 'P4', ${state}, 's', ${T0 - 60_000}, ${T0 - 60_000}, 1, 0)`;
+    const { cloud, done } = await upgradeFrom(engine, '0005-tickets-and-rollups-keyed-by-gateway', async ({ db }) => {
+      await ticket('band-silent', 'device-silent', 'band-1', 'open').execute(db);
+      await ticket('meter-battery', 'low-battery', 'water-1', 'closed').execute(db);
+      await ticket('sos', 'sos', 'band-1', 'acknowledged').execute(db);
+    });
+    try {
+      const store = createTicketStore(cloud.db, new VirtualClock(T0));
+      const silent = (deviceId: string, kind: 'raise' | 'clear' = 'raise') => makeAlert({ rule: 'device-silent', deviceId, kind, grade: 'P4' });
+      const results = await store.recordAlerts([silent('band-1'), silent('water-1'), makeAlert({ rule: 'sos', deviceId: 'sos-1', grade: 'P1' }), silent('band-1', 'clear')]);
+
+      const [band, meter, sos, cleared] = results.map((r) => r.ticketId);
+      expect([band, sos, cleared]).toEqual(['band-silent', 'sos', 'band-silent']);
+      expect(meter).not.toBeNull();
+      expect(['band-silent', 'sos', 'meter-battery']).not.toContain(meter);
+      const counts = (await store.listTickets()).map((t) => [t.id === meter ? 'meter' : t.id, t.deviceId, t.alertCount, t.clearCount]);
+      expect(counts.sort()).toEqual([
+        ['band-silent', 'band-1', 2, 1],
+        ['meter', 'water-1', 1, 0],
+        ['meter-battery', 'water-1', 1, 0],
+        ['sos', 'band-1', 2, 0],
+      ]);
+      // Closed tickets of a per-device rule got their device too; the household's rules none.
+      const subjects = await cloud.db.selectFrom('tickets').select(['id', 'subject']).where('id', 'in', ['band-silent', 'meter-battery', 'sos']).orderBy('id').execute();
+      expect(subjects).toEqual([
+        { id: 'band-silent', subject: 'band-1' },
+        { id: 'meter-battery', subject: 'water-1' },
+        { id: 'sos', subject: '' },
+      ]);
+    } finally {
+      await done();
+    }
+  });
 });
