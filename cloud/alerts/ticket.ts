@@ -11,6 +11,11 @@ export type TicketState = z.infer<typeof ticketStateSchema>;
 export const ticketSchema = z.object({
   id: z.string(),
   householdId: z.string(),
+  /**
+   * The device of the first alert. For a per-device rule (the device-health rules,
+   * PER_DEVICE_RULES in ticket-subject.ts) every alert of the ticket is this device's; another
+   * device of the household has a ticket of its own.
+   */
   deviceId: z.string(),
   gatewayId: z.string(),
   rule: z.string(),
