@@ -8,8 +8,11 @@ import type { RuleConfig } from '../kinds/registry.js';
  */
 export const DEFAULT_RULES: readonly RuleConfig[] = [
   // Shanghai, Shenzhen and Taicang pilots: less than 10 L in 24 h.
-  { id: 'no-water-use', kind: 'counter-idle', title: 'no water use', metric: 'volume_l', window: '24h', minIncrease: 10, grade: 'P2' },
-  { id: 'no-door-activity', kind: 'no-change', title: 'no door activity', metric: 'contact_closed', window: '24h', grade: 'P2' },
+  // One quiet sensor while another shows life in the last 6 h (the door used, water drawn) is a
+  // stay-in day or a low-use day, not a dispatch: a P4 "call to check". Both quiet stays P2, and
+  // the welfare check below raises P1 when both are quiet for 12 h.
+  { id: 'no-water-use', kind: 'counter-idle', title: 'no water use', metric: 'volume_l', window: '24h', minIncrease: 10, grade: 'P2', corroboration: { grade: 'P4', within: '6h' } },
+  { id: 'no-door-activity', kind: 'no-change', title: 'no door activity', metric: 'contact_closed', window: '24h', grade: 'P2', corroboration: { grade: 'P4', within: '6h' } },
   // No pilot publishes a fixed figure: all compare with the household's own history.
   {
     id: 'electricity-anomaly',

@@ -4,7 +4,8 @@ import type { SqliteDatabase } from '../../../lib/sqlite.js';
 import type { Reading } from '../../../contract/reading.js';
 import type { OfflineSpan } from '../../../lib/time/offline-spans.js';
 import type { Alert } from '../../../contract/alert.js';
-import type { Edge, GatewayContext, RuleTrigger, Step } from '../kinds/kind-api.js';
+import type { Edge, GatewayContext, HouseholdContext, RuleTrigger, Step } from '../kinds/kind-api.js';
+import { showsLife } from '../measures/signs-of-life.js';
 import type { DeviceContext } from '../../../contract/device-context.js';
 import { kindOf } from '../kinds/registry.js';
 import type { Rule } from '../kinds/registry.js';
@@ -74,6 +75,9 @@ export class RuleEngine {
   #timer: TimerHandle | null = null;
   #timerAt = Number.POSITIVE_INFINITY;
   #running = false;
+  /** Per household, when each device last showed life (memory only: after a restart nothing is known, and rules grade as written). */
+  readonly #life = new Map<string, Map<string, number>>();
+  readonly #lastValues = new Map<string, { volume_l: number | undefined; contact_closed: number | undefined }>();
 
   constructor(options: RuleEngineOptions) {
     this.#o = options;
@@ -134,7 +138,7 @@ export class RuleEngine {
     this.#o.checkClock?.();
     if (this.#devices.get(device.deviceId) !== device) this.#devices.set(device.deviceId, device);
     const trigger: RuleTrigger = { type: 'reading', reading };
-    const household = this.#book.household(device.householdId);
+    const household = this.#household(device.householdId);
     const steps: TargetedStep[] = [];
     for (const rule of this.#book.rulesFor(device.householdId)) {
       const kind = kindOf(rule);
@@ -143,7 +147,29 @@ export class RuleEngine {
       const step = kind.evaluate(rule, this.#o.states.get(rule.id, target.deviceId), trigger, { device: target, gateway: this.#gateway, household });
       if (step) steps.push({ rule, step, target });
     }
-    return this.#apply(steps, reading.at, reading.metrics);
+    const alerts = this.#apply(steps, reading.at, reading.metrics);
+    this.#noteLife(reading, device);
+    return alerts;
+  }
+
+  /** The household as the rules see it: the rule book's, with its devices' latest signs of life. */
+  #household(householdId: string): HouseholdContext {
+    const life = this.#life.get(householdId);
+    const known = this.#book.household(householdId);
+    return life ? { ...known, signsOfLife: life } : known;
+  }
+
+  /** Remembers when a device showed life (water drawn, a door used), for corroboration by its household's other devices. */
+  #noteLife(reading: Reading, device: DeviceContext): void {
+    const { volume_l, contact_closed } = reading.metrics;
+    if (volume_l === undefined && contact_closed === undefined) return;
+    const before = this.#lastValues.get(device.deviceId);
+    const now = { volume_l: volume_l ?? before?.volume_l, contact_closed: contact_closed ?? before?.contact_closed };
+    this.#lastValues.set(device.deviceId, now);
+    if (!showsLife(before, { volume_l, contact_closed })) return;
+    let life = this.#life.get(device.householdId);
+    if (!life) this.#life.set(device.householdId, (life = new Map()));
+    life.set(device.deviceId, Math.max(reading.at, life.get(device.deviceId) ?? 0));
   }
 
   /**
@@ -326,7 +352,7 @@ export class RuleEngine {
       const device = this.#target(deviceId);
       const rule = device && this.#book.ruleFor(device.householdId, ruleId);
       if (!device || !rule) continue;
-      const ctx = { device, gateway: this.#gateway, household: this.#book.household(device.householdId) };
+      const ctx = { device, gateway: this.#gateway, household: this.#household(device.householdId) };
       try {
         this.#releaseHeld(rule, device, now);
         const step = kindOf(rule).evaluate(rule, this.#o.states.get(ruleId, deviceId), { type: 'tick', at: now }, ctx);
@@ -353,7 +379,7 @@ function toAlert(gatewayId: string, rule: Rule, device: DeviceContext, edge: Edg
     deviceId: device.deviceId,
     rule: rule.id,
     kind: edge.kind,
-    grade: rule.grade,
+    grade: edge.grade ?? rule.grade,
     at: new Date(at).toISOString(),
     summary: edge.summary,
     details: edge.details,

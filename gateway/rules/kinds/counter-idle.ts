@@ -6,8 +6,9 @@ import { silenceBetween } from '../../../lib/time/offline-spans.js';
 import { isAway, windowFloor } from '../measures/absence.js';
 import { counterIncrease, EPSILON } from '../measures/counter-increase.js';
 import { gradeSchema } from '../../../contract/alert.js';
-import { cooldownSchema } from './kind-api.js';
-import type { Evaluate, GatewayContext, Step } from './kind-api.js';
+import { cooldownSchema, corroborationSchema } from './kind-api.js';
+import { corroboratedGrade } from '../measures/signs-of-life.js';
+import type { Evaluate, GatewayContext, HouseholdContext, Step } from './kind-api.js';
 import { defineKind } from './kind-api.js';
 import type { DeviceContext } from '../../../contract/device-context.js';
 
@@ -27,6 +28,8 @@ export const counterIdleRuleSchema = z
     /** Use below this much (in the metric's unit) within the window raises the alert. */
     minIncrease: z.number().positive(),
     grade: gradeSchema,
+    /** Another device of the household showing life meanwhile lowers the grade. @default none */
+    corroboration: corroborationSchema,
     cooldown: cooldownSchema,
   })
   .strict();
@@ -90,7 +93,7 @@ export const evaluateCounterIdle: Evaluate<CounterIdleRule, CounterIdleState> = 
     const dueAt = counterIdleDueAt(rule, prev, windowFloor(household, input.at));
     if (input.at < dueAt) return { state: prev, wakeAt: dueAt };
     if (silentFor(prev, input.at, gateway) > 2 * device.heartbeatMs) return { state: prev };
-    return raise(rule, prev, input.at, dueAt, device);
+    return raise(rule, prev, input.at, dueAt, device, household);
   }
 
   const { reading } = input;
@@ -137,15 +140,16 @@ export const evaluateCounterIdle: Evaluate<CounterIdleRule, CounterIdleState> = 
     };
   }
   if (at < dueAt) return { state, anomaly, wakeAt: dueAt };
-  return { ...raise(rule, state, at, dueAt, device), anomaly };
+  return { ...raise(rule, state, at, dueAt, device, household), anomaly };
 };
 
 function usedSince(state: CounterIdleState, from: number): number {
   return sum(state.recent.filter(([t]) => t > from));
 }
 
-function raise(rule: CounterIdleRule, state: CounterIdleState, at: number, dueAt: number, device: DeviceContext): Step<CounterIdleState> {
+function raise(rule: CounterIdleRule, state: CounterIdleState, at: number, dueAt: number, device: DeviceContext, household: HouseholdContext | undefined): Step<CounterIdleState> {
   const unit = METRICS[rule.metric].unit;
+  const corroborated = corroboratedGrade(rule.corroboration, household, device.deviceId, at);
   const windowStart = at - rule.window;
   const used = usedSince(state, windowStart);
   const lastUseAt = state.recent.length > 0 ? state.recent[state.recent.length - 1]![0] : null;
@@ -154,7 +158,8 @@ function raise(rule: CounterIdleRule, state: CounterIdleState, at: number, dueAt
     edge: {
       kind: 'raise',
       episode: dueAt,
-      summary: `${rule.title}: ${round(used)} ${unit} in ${formatDuration(rule.window)} (threshold ${rule.minIncrease} ${unit}), household ${device.householdId}, device ${device.deviceId}`,
+      summary: `${rule.title}: ${round(used)} ${unit} in ${formatDuration(rule.window)} (threshold ${rule.minIncrease} ${unit}), household ${device.householdId}, device ${device.deviceId}${corroborated.note}`,
+      ...(corroborated.grade ? { grade: corroborated.grade } : {}),
       details: {
         used: round(used),
         unit,
@@ -163,6 +168,7 @@ function raise(rule: CounterIdleRule, state: CounterIdleState, at: number, dueAt
         windowStart: new Date(windowStart).toISOString(),
         lastUseAt: lastUseAt === null ? null : new Date(lastUseAt).toISOString(),
         counter: state.lastValue,
+        ...corroborated.details,
       },
     },
   };

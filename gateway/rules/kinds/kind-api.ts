@@ -1,4 +1,5 @@
-import type { z } from 'zod';
+import { z } from 'zod';
+import { gradeSchema, type Grade } from '../../../contract/alert.js';
 import { durationSchema } from '../../../lib/time/duration.js';
 import type { DeviceContext } from '../../../contract/device-context.js';
 import type { Reading } from '../../../contract/reading.js';
@@ -22,6 +23,11 @@ export interface HouseholdContext {
    * ignore them.
    */
   absences: readonly Absence[];
+  /**
+   * When each device of the household last showed a sign of life (water drawn, a door opened or
+   * closed), since the gateway started; absent = nothing known (a rule then grades as written).
+   */
+  signsOfLife?: ReadonlyMap<string, number>;
 }
 
 /** One reported absence, [from, until) in ms. */
@@ -50,6 +56,8 @@ export interface Edge {
   episode: number;
   summary: string;
   details: Record<string, string | number | boolean | null>;
+  /** This raise's grade, when the rule grades by what it saw (corroboration); @default the rule's grade */
+  grade?: Grade;
 }
 
 export interface Step<S> {
@@ -116,3 +124,18 @@ export function defineKind<R, S>(kind: Kind<R, S>): Kind<R, S> {
 
 /** An optional instant moved by a step of the clock. */
 export const shiftInstant = (t: number | null, d: number): number | null => (t === null ? null : t + d);
+
+/**
+ * One quiet sensor while another device of the household shows life is no emergency (a door
+ * unused on a day of normal water use is a stay-in day): such a raise takes `grade` instead of
+ * the rule's, when another device showed life `within` before it. Several quiet together stay at
+ * the rule's grade, and the welfare check (both quiet) at P1.
+ */
+export const corroborationSchema = z
+  .object({
+    grade: gradeSchema,
+    within: durationSchema,
+  })
+  .strict()
+  .optional();
+export type Corroboration = z.output<typeof corroborationSchema>;

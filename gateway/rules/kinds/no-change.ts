@@ -5,8 +5,9 @@ import { metricSchema } from '../../../contract/metrics.js';
 import { silenceBetween } from '../../../lib/time/offline-spans.js';
 import { isAway, windowFloor } from '../measures/absence.js';
 import { gradeSchema } from '../../../contract/alert.js';
-import { cooldownSchema } from './kind-api.js';
-import type { Evaluate, GatewayContext, Step } from './kind-api.js';
+import { cooldownSchema, corroborationSchema } from './kind-api.js';
+import { corroboratedGrade } from '../measures/signs-of-life.js';
+import type { Evaluate, GatewayContext, HouseholdContext, Step } from './kind-api.js';
 import { defineKind } from './kind-api.js';
 import type { DeviceContext } from '../../../contract/device-context.js';
 
@@ -22,6 +23,8 @@ export const noChangeRuleSchema = z
     metric: metricSchema,
     window: durationSchema,
     grade: gradeSchema,
+    /** Another device of the household showing life meanwhile lowers the grade. @default none */
+    corroboration: corroborationSchema,
     cooldown: cooldownSchema,
   })
   .strict();
@@ -42,15 +45,17 @@ const dueAt = (rule: NoChangeRule, s: NoChangeState, floor = Number.NEGATIVE_INF
 const silentFor = (s: NoChangeState, at: number, gateway: GatewayContext): number =>
   silenceBetween(gateway.offline, s.lastSeenAt, at);
 
-function raise(rule: NoChangeRule, s: NoChangeState, at: number, device: DeviceContext, floor: number): Step<NoChangeState> {
+function raise(rule: NoChangeRule, s: NoChangeState, at: number, device: DeviceContext, floor: number, household: HouseholdContext | undefined): Step<NoChangeState> {
   const episode = dueAt(rule, s, floor);
+  const corroborated = corroboratedGrade(rule.corroboration, household, device.deviceId, at);
   return {
     state: { ...s, openEpisode: episode },
     edge: {
       kind: 'raise',
       episode,
-      summary: `${rule.title}: no change for ${formatDuration(rule.window)}, household ${device.householdId}, device ${device.deviceId}`,
-      details: { window: formatDuration(rule.window), lastChangeAt: new Date(s.lastChangeAt).toISOString(), at: new Date(at).toISOString() },
+      summary: `${rule.title}: no change for ${formatDuration(rule.window)}, household ${device.householdId}, device ${device.deviceId}${corroborated.note}`,
+      ...(corroborated.grade ? { grade: corroborated.grade } : {}),
+      details: { window: formatDuration(rule.window), lastChangeAt: new Date(s.lastChangeAt).toISOString(), at: new Date(at).toISOString(), ...corroborated.details },
     },
   };
 }
@@ -66,7 +71,7 @@ export const evaluateNoChange: Evaluate<NoChangeRule, NoChangeState> = (
     const floor = windowFloor(household, input.at);
     if (input.at < dueAt(rule, prev, floor)) return { state: prev, wakeAt: dueAt(rule, prev, floor) };
     if (silentFor(prev, input.at, gateway) > 2 * device.heartbeatMs) return { state: prev };
-    return raise(rule, prev, input.at, device, floor);
+    return raise(rule, prev, input.at, device, floor, household);
   }
   const value = input.reading.metrics[rule.metric];
   if (value === undefined) return undefined;
@@ -100,7 +105,7 @@ export const evaluateNoChange: Evaluate<NoChangeRule, NoChangeState> = (
     };
   }
   if (at < dueAt(rule, state, floor)) return { state, anomaly, wakeAt: dueAt(rule, state, floor) };
-  return raise(rule, state, at, device, floor);
+  return raise(rule, state, at, device, floor, household);
 };
 
 export const shiftNoChange = (s: NoChangeState, d: number): NoChangeState => ({

@@ -148,12 +148,14 @@ describe('30 simulated days of households and a construction site on one gateway
     expect(lastUse.litres).toBeGreaterThanOrEqual(10);
     // Not before 24 h after the last use; by the meter's next reading after it (15 min) + 24 h at the latest.
     const t = expectOneRaise(h.householdId, 'no-water-use', lastUse.at + 24 * HOUR, lastUse.at + 24 * HOUR + 15 * MINUTE);
-    expect(rowsOf(h.householdId)).toEqual([['no-water-use', 'raise', 'P2', h.devices.water.deviceId, local(t)]]);
+    // Her door kept being used: one quiet sensor while another shows life is a P4 call to check, not a dispatch.
+    expect(rowsOf(h.householdId)).toEqual([['no-water-use', 'raise', 'P4', h.devices.water.deviceId, local(t)]]);
   });
 
   test('the door is never opened again: "no door activity" 24 h after its last change, and nothing else', () => {
     const h = homes.noDoor;
-    expect(rowsOf(h.householdId)).toEqual([['no-door-activity', 'raise', 'P2', h.devices.door.deviceId, local(h.facts.lastDoorChange + 24 * HOUR)]]);
+    // Water kept being drawn: a stay-in day is a P4 call to check, not a dispatch.
+    expect(rowsOf(h.householdId)).toEqual([['no-door-activity', 'raise', 'P4', h.devices.door.deviceId, local(h.facts.lastDoorChange + 24 * HOUR)]]);
   });
 
   test('electricity drops to 10%: "electricity anomaly" at the local midnight ending the first low day', () => {
