@@ -12,4 +12,6 @@ export interface DeviceContext {
   householdId: string;
   /** The profile's reporting interval: a gap over twice this means the device was silent. */
   heartbeatMs: number;
+  /** Worn, and heard only at home: its wearer going out silences it (the profile's homeRangeOnly). @default false */
+  homeRangeOnly?: boolean;
 }

@@ -77,6 +77,12 @@ const profileBase = {
   description: z.string().min(1),
   /** How often the device reports when healthy; a gap over twice this means it was silent. */
   heartbeat: durationSchema,
+  /**
+   * Worn by a resident and heard only at home (a wristband reporting through the home's
+   * Wi-Fi/BLE bridge): it falls silent when its wearer goes out, so a silence that began as the
+   * door was used is "out", not "silent". @default false
+   */
+  homeRangeOnly: z.boolean().default(false),
 };
 
 /** A device publishing one JSON object per message on its own topic. */

@@ -13,6 +13,8 @@ export const mqttWristband: ProfileInput = {
   transport: 'mqtt-json',
   topic: 'gridwatch/{device}/band',
   heartbeat: '5m',
+  // It reports through the home's bridge: out of range when its wearer goes out.
+  homeRangeOnly: true,
   fields: [
     { metric: 'heart_rate_bpm', path: 'hr', optional: true, min: 20, max: 250 },
     { metric: 'spo2_pct', path: 'spo2', optional: true, min: 50, max: 100 },

@@ -28,7 +28,7 @@ export function mqttDevicesByTopic(devices: readonly DeviceConfig[], profiles: P
     const other = byTopic.get(topic);
     if (other) throw new InputError(`devices[${i}]: topic ${topic} is already used by device ${other.context.deviceId}`);
     byTopic.set(topic, {
-      context: { deviceId: d.id, householdId: d.householdId, heartbeatMs: profile.heartbeat },
+      context: { deviceId: d.id, householdId: d.householdId, heartbeatMs: profile.heartbeat, ...(profile.homeRangeOnly ? { homeRangeOnly: true } : {}) },
       profile,
       topic,
     });

@@ -78,6 +78,8 @@ export class RuleEngine {
   /** Per household, when each device last showed life (memory only: after a restart nothing is known, and rules grade as written). */
   readonly #life = new Map<string, Map<string, number>>();
   readonly #lastValues = new Map<string, { volume_l: number | undefined; contact_closed: number | undefined }>();
+  /** Per household, when a door contact last opened or closed (memory only). */
+  readonly #doorUse = new Map<string, number>();
 
   constructor(options: RuleEngineOptions) {
     this.#o = options;
@@ -155,8 +157,10 @@ export class RuleEngine {
   /** The household as the rules see it: the rule book's, with its devices' latest signs of life. */
   #household(householdId: string): HouseholdContext {
     const life = this.#life.get(householdId);
+    const door = this.#doorUse.get(householdId);
     const known = this.#book.household(householdId);
-    return life ? { ...known, signsOfLife: life } : known;
+    if (!life && door === undefined) return known;
+    return { ...known, ...(life ? { signsOfLife: life } : {}), ...(door === undefined ? {} : { lastDoorUseAt: door }) };
   }
 
   /** Remembers when a device showed life (water drawn, a door used), for corroboration by its household's other devices. */
@@ -167,6 +171,9 @@ export class RuleEngine {
     const now = { volume_l: volume_l ?? before?.volume_l, contact_closed: contact_closed ?? before?.contact_closed };
     this.#lastValues.set(device.deviceId, now);
     if (!showsLife(before, { volume_l, contact_closed })) return;
+    if (before?.contact_closed !== undefined && contact_closed !== undefined && before.contact_closed !== contact_closed) {
+      this.#doorUse.set(device.householdId, Math.max(reading.at, this.#doorUse.get(device.householdId) ?? 0));
+    }
     let life = this.#life.get(device.householdId);
     if (!life) this.#life.set(device.householdId, (life = new Map()));
     life.set(device.deviceId, Math.max(reading.at, life.get(device.deviceId) ?? 0));

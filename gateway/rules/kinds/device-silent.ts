@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { formatDuration } from '../../../lib/time/duration.js';
+import { durationSchema, formatDuration } from '../../../lib/time/duration.js';
 import { idSchema } from '../../../lib/ids.js';
 import { silenceBetween } from '../../../lib/time/offline-spans.js';
 import { gradeSchema } from '../../../contract/alert.js';
@@ -22,6 +22,12 @@ export const deviceSilentRuleSchema = z
     title: z.string().min(1).max(80),
     /** Heartbeats without a reading before the device counts as silent. @default 2 */
     factor: z.number().min(1).default(2),
+    /**
+     * A wristband heard only at home (profile homeRangeOnly) that fell silent as the household's
+     * door was used went out with its wearer: it is "out", and counts as silent only after this
+     * long. @default 12h
+     */
+    outFor: durationSchema.default(12 * 3_600_000),
     grade: gradeSchema,
     cooldown: cooldownSchema,
   })
@@ -40,7 +46,7 @@ export const evaluateDeviceSilent: Evaluate<DeviceSilentRule, DeviceSilentState>
   rule,
   prev,
   input,
-  { device, gateway },
+  { device, gateway, household },
 ): Step<DeviceSilentState> | undefined => {
   // Silent once MORE than factor x heartbeat passed: it looks again 1 ms after the limit.
   const limit = rule.factor * device.heartbeatMs + 1;
@@ -64,6 +70,10 @@ export const evaluateDeviceSilent: Evaluate<DeviceSilentRule, DeviceSilentState>
   if (prev.openEpisode !== null) return undefined;
   const silent = silenceBetween(gateway.offline, prev.lastSeenAt, input.at);
   if (silent < limit) return { state: prev, wakeAt: input.at + (limit - silent) };
+  // Quiet from about when the door was used: its wearer went out with it.
+  const doorAt = household?.lastDoorUseAt;
+  const wentOut = device.homeRangeOnly === true && !prev.neverSeen && doorAt !== undefined && Math.abs(doorAt - prev.lastSeenAt) <= limit;
+  if (wentOut && silent < rule.outFor) return { state: prev, wakeAt: input.at + (rule.outFor - silent) };
   const since = new Date(prev.lastSeenAt).toISOString();
   return {
     state: { ...prev, openEpisode: prev.lastSeenAt },
@@ -72,7 +82,9 @@ export const evaluateDeviceSilent: Evaluate<DeviceSilentRule, DeviceSilentState>
       episode: prev.lastSeenAt,
       summary: prev.neverSeen
         ? `${rule.title}: device ${device.deviceId} has never reported since it was configured (${since}), household ${device.householdId}`
-        : `${rule.title}: device ${device.deviceId} has sent nothing since ${since}, household ${device.householdId}`,
+        : wentOut
+          ? `${rule.title}: device ${device.deviceId} went out as the door was used (${since}) and has not been heard for ${formatDuration(rule.outFor)}, household ${device.householdId}`
+          : `${rule.title}: device ${device.deviceId} has sent nothing since ${since}, household ${device.householdId}`,
       details: prev.neverSeen
         ? { configuredAt: since, neverReported: true, expectedEvery: formatDuration(device.heartbeatMs) }
         : { lastSeenAt: since, expectedEvery: formatDuration(device.heartbeatMs) },

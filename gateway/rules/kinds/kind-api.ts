@@ -28,6 +28,8 @@ export interface HouseholdContext {
    * closed), since the gateway started; absent = nothing known (a rule then grades as written).
    */
   signsOfLife?: ReadonlyMap<string, number>;
+  /** When a door contact of the household last opened or closed, since the gateway started; absent = not known. */
+  lastDoorUseAt?: number;
 }
 
 /** One reported absence, [from, until) in ms. */

@@ -41,4 +41,18 @@ describe('corroboration: one quiet sensor while another shows life is a call to 
     expect(raised(h, 'no-door-activity').map((a) => a.grade)).toEqual(['P2']);
     h.close();
   });
+  test('the engine tells the rules when the door was used: a home-range band that falls silent as it opens is out, not silent', async () => {
+    const band: DeviceContext = { deviceId: 'band-101', householdId: 'hh-101', heartbeatMs: 5 * MINUTE, homeRangeOnly: true };
+    const h = ruleHarness(tempDir(), { devices: [WATER_METER, DOOR, band] });
+    for (let t = T0; t <= T0 + 6 * HOUR; t += 5 * MINUTE) {
+      await h.clock.advanceTo(t);
+      if ((t - T0) % (15 * MINUTE) === 0) h.water(t, 100 + Math.floor((t - T0) / HOUR));
+      if (t <= T0 + HOUR) h.engine.process({ deviceId: band.deviceId, at: t, metrics: { heart_rate_bpm: 70 } }, band);
+      if (t === T0 + HOUR) h.engine.process({ deviceId: DOOR.deviceId, at: t + 1, metrics: { contact_closed: 0 } }, DOOR);
+      if (t === T0 + HOUR + 5 * MINUTE) h.engine.process({ deviceId: DOOR.deviceId, at: t, metrics: { contact_closed: 1 } }, DOOR);
+      if (t > T0 && (t - T0) % (50 * MINUTE) === 0) h.engine.process({ deviceId: DOOR.deviceId, at: t, metrics: { contact_closed: 1 } }, DOOR);
+    }
+    expect(h.outbox.peek(100).map((e) => e.alert).filter((a) => a.deviceId === band.deviceId)).toEqual([]);
+    h.close();
+  });
 });

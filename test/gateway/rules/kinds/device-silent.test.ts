@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { deviceSilentRuleSchema, evaluateDeviceSilent } from '../../../../gateway/rules/kinds/device-silent.js';
 import { drive, every, DEVICE, GATEWAY } from '../../../support/rules/evaluator-driver.js';
+import type { HouseholdContext } from '../../../../gateway/rules/kinds/kind-api.js';
 import { MINUTE, T0 } from '../../../support/rules/rule-harness.js';
 
 const rule = deviceSilentRuleSchema.parse({ id: 'device-silent', kind: 'device-silent', title: 'device silent', grade: 'P4' });
@@ -32,5 +33,32 @@ describe('device silent', () => {
     const r = drive(evaluateDeviceSilent, rule, [{ at: T0, metrics: { battery_pct: 80 } }, { tick: T0 + 11 * MINUTE }], DEVICE, gateway);
     expect(r.edges).toEqual([]);
     expect(r.wakeAt).toBe(T0 + 2 * DEVICE.heartbeatMs + 10 * MINUTE + 1);
+  });
+  describe('a wristband heard only at home (issue 14: 36% of the false alerts were bands out with their wearers)', () => {
+    const band = { ...DEVICE, deviceId: 'band-1', heartbeatMs: 5 * MINUTE, homeRangeOnly: true };
+    const home = (lastDoorUseAt?: number): HouseholdContext => ({ id: DEVICE.householdId, tags: [], absences: [], ...(lastDoorUseAt === undefined ? {} : { lastDoorUseAt }) });
+    const HOUR = 60 * MINUTE;
+
+    test('silent from when the door was used: "out", not silent; back 5 h later, nothing was raised', () => {
+      const r = drive(evaluateDeviceSilent, rule, [{ at: T0, metrics: { battery_pct: 80 } }, { tick: T0 + 11 * MINUTE }, { tick: T0 + 5 * HOUR }, { at: T0 + 5 * HOUR + MINUTE, metrics: { battery_pct: 79 } }], band, GATEWAY, home(T0 + 2 * MINUTE));
+      expect(r.edges).toEqual([]);
+    });
+
+    test('out and not heard for 12 h: raised then, saying it went out', () => {
+      const r = drive(evaluateDeviceSilent, rule, [{ at: T0, metrics: { battery_pct: 80 } }, { tick: T0 + 11 * MINUTE }, { tick: T0 + 12 * HOUR + 1 }], band, GATEWAY, home(T0 + 2 * MINUTE));
+      expect(r.edges.map((e) => [e.kind, e.at])).toEqual([['raise', T0 + 12 * HOUR + 1]]);
+      expect(r.edges[0]!.summary).toMatch(/went out as the door was used/);
+    });
+
+    test('silent with no door use around it: silent after two heartbeats, as any device', () => {
+      const r = drive(evaluateDeviceSilent, rule, [{ at: T0, metrics: { battery_pct: 80 } }, { tick: T0 + 10 * MINUTE + 1 }], band, GATEWAY, home(T0 - 3 * HOUR));
+      expect(r.edges.map((e) => [e.kind, e.at])).toEqual([['raise', T0 + 10 * MINUTE + 1]]);
+    });
+
+    test('a meter never goes out: the door used as it fell silent changes nothing', () => {
+      const meter = { ...DEVICE, heartbeatMs: 15 * MINUTE };
+      const r = drive(evaluateDeviceSilent, rule, [{ at: T0, metrics: { volume_l: 100 } }, { tick: T0 + 30 * MINUTE + 1 }], meter, GATEWAY, home(T0 + MINUTE));
+      expect(r.edges.map((e) => e.kind)).toEqual(['raise']);
+    });
   });
 });
