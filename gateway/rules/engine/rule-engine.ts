@@ -5,7 +5,7 @@ import type { Reading } from '../../../contract/reading.js';
 import type { OfflineSpan } from '../../../lib/time/offline-spans.js';
 import type { Alert } from '../../../contract/alert.js';
 import type { Edge, GatewayContext, HouseholdContext, RuleTrigger, Step } from '../kinds/kind-api.js';
-import { showsLife } from '../measures/signs-of-life.js';
+import { HOUSEHOLD_LIFE_KEY, HouseholdLife } from './household-life.js';
 import type { DeviceContext } from '../../../contract/device-context.js';
 import { kindOf } from '../kinds/registry.js';
 import type { Rule } from '../kinds/registry.js';
@@ -75,11 +75,8 @@ export class RuleEngine {
   #timer: TimerHandle | null = null;
   #timerAt = Number.POSITIVE_INFINITY;
   #running = false;
-  /** Per household, when each device last showed life (memory only: after a restart nothing is known, and rules grade as written). */
-  readonly #life = new Map<string, Map<string, number>>();
-  readonly #lastValues = new Map<string, { volume_l: number | undefined; contact_closed: number | undefined }>();
-  /** Per household, when a door contact last opened or closed (memory only). */
-  readonly #doorUse = new Map<string, number>();
+  /** Per household, when each device last showed life and a door was last used (kept with the rule state). */
+  readonly #life = new HouseholdLife();
 
   constructor(options: RuleEngineOptions) {
     this.#o = options;
@@ -100,6 +97,7 @@ export class RuleEngine {
     this.#cooldowns.load();
     const loaded: string[] = [];
     this.#o.states.load((ruleId, deviceId, raw) => {
+      if (ruleId === HOUSEHOLD_LIFE_KEY) return this.#life.restore(deviceId, raw);
       const device = this.#target(deviceId);
       const rule = device && this.#book.ruleFor(device.householdId, ruleId);
       if (!rule) return undefined;
@@ -154,29 +152,19 @@ export class RuleEngine {
     return alerts;
   }
 
-  /** The household as the rules see it: the rule book's, with its devices' latest signs of life. */
+  /** The household as the rules see it: the rule book's, with what its devices say of its residents. */
   #household(householdId: string): HouseholdContext {
-    const life = this.#life.get(householdId);
-    const door = this.#doorUse.get(householdId);
+    const life = this.#life.signsOfLife(householdId);
+    const door = this.#life.lastDoorUseAt(householdId);
     const known = this.#book.household(householdId);
     if (!life && door === undefined) return known;
     return { ...known, ...(life ? { signsOfLife: life } : {}), ...(door === undefined ? {} : { lastDoorUseAt: door }) };
   }
 
-  /** Remembers when a device showed life (water drawn, a door used), for corroboration by its household's other devices. */
+  /** Remembers when a device showed life (for corroboration and "out, not silent"); written with the next flush. */
   #noteLife(reading: Reading, device: DeviceContext): void {
-    const { volume_l, contact_closed } = reading.metrics;
-    if (volume_l === undefined && contact_closed === undefined) return;
-    const before = this.#lastValues.get(device.deviceId);
-    const now = { volume_l: volume_l ?? before?.volume_l, contact_closed: contact_closed ?? before?.contact_closed };
-    this.#lastValues.set(device.deviceId, now);
-    if (!showsLife(before, { volume_l, contact_closed })) return;
-    if (before?.contact_closed !== undefined && contact_closed !== undefined && before.contact_closed !== contact_closed) {
-      this.#doorUse.set(device.householdId, Math.max(reading.at, this.#doorUse.get(device.householdId) ?? 0));
-    }
-    let life = this.#life.get(device.householdId);
-    if (!life) this.#life.set(device.householdId, (life = new Map()));
-    life.set(device.deviceId, Math.max(reading.at, life.get(device.deviceId) ?? 0));
+    const memory = this.#life.note(reading, device);
+    if (memory) this.#o.states.set(HOUSEHOLD_LIFE_KEY, device.householdId, memory);
   }
 
   /**

@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest';
+import { VirtualClock } from '../../../../lib/time/clock.js';
 import type { DeviceContext } from '../../../../contract/device-context.js';
 import { HOUR, MINUTE, T0, WATER_METER, ruleHarness } from '../../../support/rules/rule-harness.js';
 import { tempDir } from '../../../support/temp-dir.js';
@@ -54,5 +55,22 @@ describe('corroboration: one quiet sensor while another shows life is a call to 
     }
     expect(h.outbox.peek(100).map((e) => e.alert).filter((a) => a.deviceId === band.deviceId)).toEqual([]);
     h.close();
+  });
+  test('a band out with its wearer is still out after the gateway restarts: the household memory is kept with the rule state', async () => {
+    const dir = tempDir();
+    const band: DeviceContext = { deviceId: 'band-101', householdId: 'hh-101', heartbeatMs: 5 * MINUTE, homeRangeOnly: true };
+    const h = ruleHarness(dir, { devices: [WATER_METER, DOOR, band] });
+    h.engine.process({ deviceId: DOOR.deviceId, at: T0, metrics: { contact_closed: 1 } }, DOOR);
+    for (let t = T0; t <= T0 + HOUR; t += 5 * MINUTE) {
+      await h.clock.advanceTo(t);
+      h.engine.process({ deviceId: band.deviceId, at: t, metrics: { heart_rate_bpm: 70 } }, band);
+    }
+    h.engine.process({ deviceId: DOOR.deviceId, at: T0 + HOUR + 1, metrics: { contact_closed: 0 } }, DOOR);
+    h.close(T0 + HOUR + 5 * MINUTE);
+    const clock = new VirtualClock(T0 + HOUR + 20 * MINUTE);
+    const again = ruleHarness(dir, { startedAt: T0 + HOUR + 20 * MINUTE, clock, devices: [WATER_METER, DOOR, band] });
+    await clock.advanceTo(T0 + 5 * HOUR);
+    expect(again.outbox.peek(100).map((e) => e.alert).filter((a) => a.deviceId === band.deviceId)).toEqual([]);
+    again.close();
   });
 });
