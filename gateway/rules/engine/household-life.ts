@@ -1,10 +1,20 @@
 import { z } from 'zod';
 import type { Reading } from '../../../contract/reading.js';
 import type { DeviceContext } from '../../../contract/device-context.js';
-import { showsLife } from '../measures/signs-of-life.js';
+import type { HouseholdMemory } from '../kinds/kind-api.js';
 
 /** The rule-state key the household memory is kept under: not an id a rule can have (ids never start with "~"). */
 export const HOUSEHOLD_LIFE_KEY = '~household-life';
+
+/** Water drawn between two readings of a meter that counts as someone using it. */
+const WATER_L = 0.5;
+
+/**
+ * A device's sign of life is written to disk again only when it moved on by this much (a door use
+ * at once): what reads it works in hours, and a meter reporting every minute must not double the
+ * rule state written. After a restart a sign of life may be up to this much older than it was.
+ */
+const STORE_EVERY_MS = 3_600_000;
 
 const lifeStateSchema = z.object({
   /** [deviceId, when it last showed life] */
@@ -13,48 +23,59 @@ const lifeStateSchema = z.object({
 });
 type LifeState = z.infer<typeof lifeStateSchema>;
 
+interface Memory extends HouseholdMemory {
+  signsOfLife: Map<string, number>;
+  lastDoorUseAt: number | undefined;
+}
+
 /**
  * What a household's devices say about its residents beside each rule: when each device last
- * showed life (water drawn, a door used) and when a door was last used. Corroboration and "out,
- * not silent" read it. It is kept with the rule state (under HOUSEHOLD_LIFE_KEY), so a gateway
+ * showed life and when a door was last used. A sign of life is water drawn (half a litre or more
+ * since the meter's last reading) or a door contact that opened or closed; power draw is not one
+ * (a fridge runs alone), nor a wristband's vitals (it may lie on a table). Corroboration and "out,
+ * not silent" read it; it is kept with the rule state (under HOUSEHOLD_LIFE_KEY), so a gateway
  * that restarts still knows that the wearer went out before it.
  */
 export class HouseholdLife {
-  readonly #life = new Map<string, Map<string, number>>();
-  readonly #doorUse = new Map<string, number>();
+  readonly #memories = new Map<string, Memory>();
+  /** Per device, when its sign of life was last written. */
+  readonly #stored = new Map<string, number>();
   readonly #lastValues = new Map<string, { volume_l: number | undefined; contact_closed: number | undefined }>();
 
-  /** Takes a stored household memory back; false when it does not fit (it is then forgotten). */
+  /** Takes a stored household memory back; undefined when it does not fit (it is then forgotten). */
   restore(householdId: string, raw: unknown): LifeState | undefined {
     const parsed = lifeStateSchema.safeParse(raw);
     if (!parsed.success) return undefined;
-    this.#life.set(householdId, new Map(parsed.data.life));
-    if (parsed.data.doorUseAt !== null) this.#doorUse.set(householdId, parsed.data.doorUseAt);
+    this.#memories.set(householdId, { signsOfLife: new Map(parsed.data.life), lastDoorUseAt: parsed.data.doorUseAt ?? undefined });
+    for (const [deviceId, at] of parsed.data.life) this.#stored.set(deviceId, at);
     return parsed.data;
   }
 
-  /** Notes a reading; returns the household's memory to store when it changed. */
+  /** Notes a reading; returns the household's memory when it is to be written. */
   note(reading: Reading, device: DeviceContext): LifeState | undefined {
     const { volume_l, contact_closed } = reading.metrics;
     if (volume_l === undefined && contact_closed === undefined) return undefined;
-    const before = this.#lastValues.get(device.deviceId);
-    this.#lastValues.set(device.deviceId, { volume_l: volume_l ?? before?.volume_l, contact_closed: contact_closed ?? before?.contact_closed });
-    if (!showsLife(before, { volume_l, contact_closed })) return undefined;
-    const household = device.householdId;
-    let life = this.#life.get(household);
-    if (!life) this.#life.set(household, (life = new Map()));
-    life.set(device.deviceId, Math.max(reading.at, life.get(device.deviceId) ?? 0));
-    if (before?.contact_closed !== undefined && contact_closed !== undefined && before.contact_closed !== contact_closed) {
-      this.#doorUse.set(household, Math.max(reading.at, this.#doorUse.get(household) ?? 0));
+    const last = this.#lastValues.get(device.deviceId);
+    const water = volume_l !== undefined && last?.volume_l !== undefined && volume_l - last.volume_l >= WATER_L;
+    const door = contact_closed !== undefined && last?.contact_closed !== undefined && contact_closed !== last.contact_closed;
+    if (!last) this.#lastValues.set(device.deviceId, { volume_l, contact_closed });
+    else {
+      if (volume_l !== undefined) last.volume_l = volume_l;
+      if (contact_closed !== undefined) last.contact_closed = contact_closed;
     }
-    return { life: [...life], doorUseAt: this.#doorUse.get(household) ?? null };
+    if (!water && !door) return undefined;
+
+    let memory = this.#memories.get(device.householdId);
+    if (!memory) this.#memories.set(device.householdId, (memory = { signsOfLife: new Map(), lastDoorUseAt: undefined }));
+    memory.signsOfLife.set(device.deviceId, Math.max(reading.at, memory.signsOfLife.get(device.deviceId) ?? 0));
+    if (door) memory.lastDoorUseAt = Math.max(reading.at, memory.lastDoorUseAt ?? 0);
+    if (!door && reading.at - (this.#stored.get(device.deviceId) ?? Number.NEGATIVE_INFINITY) < STORE_EVERY_MS) return undefined;
+    this.#stored.set(device.deviceId, reading.at);
+    return { life: [...memory.signsOfLife], doorUseAt: memory.lastDoorUseAt ?? null };
   }
 
-  signsOfLife(householdId: string): ReadonlyMap<string, number> | undefined {
-    return this.#life.get(householdId);
-  }
-
-  lastDoorUseAt(householdId: string): number | undefined {
-    return this.#doorUse.get(householdId);
+  /** The household's memory, live; undefined while nothing is known of it. */
+  memoryOf(householdId: string): HouseholdMemory | undefined {
+    return this.#memories.get(householdId);
   }
 }

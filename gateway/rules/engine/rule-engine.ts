@@ -77,6 +77,8 @@ export class RuleEngine {
   #running = false;
   /** Per household, when each device last showed life and a door was last used (kept with the rule state). */
   readonly #life = new HouseholdLife();
+  /** Households with a memory, as the rules see them; rebuilt when the rule book changes. */
+  readonly #contexts = new Map<string, HouseholdContext>();
 
   constructor(options: RuleEngineOptions) {
     this.#o = options;
@@ -152,13 +154,16 @@ export class RuleEngine {
     return alerts;
   }
 
-  /** The household as the rules see it: the rule book's, with what its devices say of its residents. */
+  /** The household as the rules see it: the rule book's, with what its devices say of its residents (cached: the memory is live). */
   #household(householdId: string): HouseholdContext {
-    const life = this.#life.signsOfLife(householdId);
-    const door = this.#life.lastDoorUseAt(householdId);
+    const cached = this.#contexts.get(householdId);
+    if (cached) return cached;
     const known = this.#book.household(householdId);
-    if (!life && door === undefined) return known;
-    return { ...known, ...(life ? { signsOfLife: life } : {}), ...(door === undefined ? {} : { lastDoorUseAt: door }) };
+    const memory = this.#life.memoryOf(householdId);
+    if (!memory) return known;
+    const context = { ...known, memory };
+    this.#contexts.set(householdId, context);
+    return context;
   }
 
   /** Remembers when a device showed life (for corroboration and "out, not silent"); written with the next flush. */
@@ -205,6 +210,7 @@ export class RuleEngine {
       }
     }
     this.#book = book;
+    this.#contexts.clear();
     this.#arm();
     this.#o.logger.info({ kept, restarted }, 'rules replaced (kept and restarted: states of a rule for a device)');
   }

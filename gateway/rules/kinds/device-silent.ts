@@ -71,7 +71,7 @@ export const evaluateDeviceSilent: Evaluate<DeviceSilentRule, DeviceSilentState>
   const silent = silenceBetween(gateway.offline, prev.lastSeenAt, input.at);
   if (silent < limit) return { state: prev, wakeAt: input.at + (limit - silent) };
   // Quiet from about when the door was used: its wearer went out with it.
-  const doorAt = household?.lastDoorUseAt;
+  const doorAt = household?.memory?.lastDoorUseAt;
   const wentOut = device.homeRangeOnly === true && !prev.neverSeen && doorAt !== undefined && Math.abs(doorAt - prev.lastSeenAt) <= limit;
   if (wentOut && silent < rule.outFor) return { state: prev, wakeAt: input.at + (rule.outFor - silent) };
   const since = new Date(prev.lastSeenAt).toISOString();

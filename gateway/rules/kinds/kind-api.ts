@@ -23,13 +23,16 @@ export interface HouseholdContext {
    * ignore them.
    */
   absences: readonly Absence[];
-  /**
-   * When each device of the household last showed a sign of life (water drawn, a door opened or
-   * closed), since the gateway started; absent = nothing known (a rule then grades as written).
-   */
-  signsOfLife?: ReadonlyMap<string, number>;
-  /** When a door contact of the household last opened or closed, since the gateway started; absent = not known. */
-  lastDoorUseAt?: number;
+  /** What the household's devices say of its residents; absent = nothing known (rules then judge as written). */
+  memory?: HouseholdMemory;
+}
+
+/** Kept by the engine for each household, live (it changes under the rules as readings come). */
+export interface HouseholdMemory {
+  /** When each device of the household last showed a sign of life (water drawn, a door opened or closed). */
+  readonly signsOfLife: ReadonlyMap<string, number>;
+  /** When a door contact of the household last opened or closed; undefined = not known. */
+  readonly lastDoorUseAt: number | undefined;
 }
 
 /** One reported absence, [from, until) in ms. */

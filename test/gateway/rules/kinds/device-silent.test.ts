@@ -36,7 +36,7 @@ describe('device silent', () => {
   });
   describe('a wristband heard only at home (issue 14: 36% of the false alerts were bands out with their wearers)', () => {
     const band = { ...DEVICE, deviceId: 'band-1', heartbeatMs: 5 * MINUTE, homeRangeOnly: true };
-    const home = (lastDoorUseAt?: number): HouseholdContext => ({ id: DEVICE.householdId, tags: [], absences: [], ...(lastDoorUseAt === undefined ? {} : { lastDoorUseAt }) });
+    const home = (lastDoorUseAt?: number): HouseholdContext => ({ id: DEVICE.householdId, tags: [], absences: [], memory: { signsOfLife: new Map(), lastDoorUseAt } });
     const HOUR = 60 * MINUTE;
 
     test('silent from when the door was used: "out", not silent; back 5 h later, nothing was raised', () => {
