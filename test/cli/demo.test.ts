@@ -48,7 +48,7 @@ describe('the demo as a user runs it', () => {
       const { stdout, stderr } = await typed('npm', ['run', 'demo', '--', '--days', '2', '--households', '5']);
       expect(stderr).toMatch(/5 households and a construction site: 14 devices/);
       expect(stdout).toMatch(/P2 受理 open\s+住户 household hh-102\s+设备 device wm-102\s+开单 opened \w{3} \d\d-\d\d \d\d:\d\d \+08:00/);
-      expect(stdout).toMatch(/no water use: [\d.]+ L in 24h/);
+      expect(stdout).toMatch(/no water use: none drawn for 24\.\d h \(the fixed 24h\)/);
       expect(stdout).toMatch(/P3 受理 open\s+工地 site site-7\s+设备 device noise-7/);
       expect(stdout).not.toMatch(/household site-7/);
       expect(stdout).toMatch(/1 条告警 raised, 1 条解除 cleared, 最近 last Tue 11-24 01:05 \+08:00/);

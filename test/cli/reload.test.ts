@@ -27,17 +27,18 @@ describe('gridwatch gateway and SIGHUP', () => {
       await meter.publishAsync('gridwatch/wm-1/water', '{"total_l":100,"battery":80}', { qos: 1 });
       await meter.endAsync();
 
-      writeFileSync(file, stringify({ ...config, households: [{ id: 'hh-1', tags: ['living-alone'], rules: { 'no-water-use': { window: '12h' } } }] }));
+      writeFileSync(file, stringify({ ...config, households: [{ id: 'hh-1', tags: ['living-alone'], rules: { 'welfare-check': { window: '12h', minDrawL: 2 } } }] }));
       gateway.child.kill('SIGHUP');
       await gateway.waitForLog(/rules replaced/);
       // wm-1 has state in no-water-use, low-battery and device-silent, its household in the
-      // welfare check: only no-water-use changed.
+      // welfare check: only the welfare check changed (its state holds what its figures made of
+      // the readings, so it starts again; no-water-use's records only what happened).
       expect(gateway.stderr()).toMatch(/"kept":3,"restarted":1/);
 
       writeFileSync(file, readFileSync(file, 'utf8').replace('12h', 'twelve hours'));
       gateway.child.kill('SIGHUP');
       await gateway.waitForLog(/config not reloaded/);
-      expect(gateway.stderr()).toMatch(/households\[0\]\.rules\.no-water-use\.window: \\"twelve hours\\" is not a duration/);
+      expect(gateway.stderr()).toMatch(/households\[0\]\.rules\.welfare-check\.window: \\"twelve hours\\" is not a duration/);
     } finally {
       expect(await gateway.stop()).toBe(0);
     }

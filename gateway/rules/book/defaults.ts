@@ -7,11 +7,24 @@ import type { RuleConfig } from '../kinds/registry.js';
  * not clinical advice: every figure can be overridden per deployment.
  */
 export const DEFAULT_RULES: readonly RuleConfig[] = [
-  // Shanghai, Shenzhen and Taicang pilots: less than 10 L in 24 h.
-  // One quiet sensor while another shows life in the last 6 h (the door used, water drawn) is a
-  // stay-in day or a low-use day, not a dispatch: a P4 "call to check". Both quiet stays P2, and
-  // the welfare check below raises P1 when both are quiet for 12 h.
-  { id: 'no-water-use', kind: 'counter-idle', title: 'no water use', metric: 'volume_l', window: '24h', minIncrease: 10, grade: 'P2', corroboration: { grade: 'P4', within: '6h' } },
+  // Shanghai, Shenzhen and Taicang pilots: less than 10 L in 24 h. The pilots compare with the
+  // household's own history: a quiet spell (nothing drawn, a flush or more) alarms beyond twice the
+  // longest this household stayed quiet from that time of day on in the last 14 days, no sooner
+  // than 4 h and never later than the fixed window, which applies alone for the first 7 days.
+  // One quiet sensor while another shows life in the last 6 h (the door used) is a stay-in day or
+  // a trip, not a dispatch: a P4 "call to check". Both quiet stays P2, and the welfare check below
+  // raises P1 when both are quiet for 12 h.
+  {
+    id: 'no-water-use',
+    kind: 'quiet-spell',
+    title: 'no water use',
+    metric: 'volume_l',
+    window: '24h',
+    minDraw: 1,
+    learn: { warmup: '7d', history: '14d', factor: 2, floor: '4h', around: '1h' },
+    grade: 'P2',
+    corroboration: { grade: 'P4', within: '6h' },
+  },
   { id: 'no-door-activity', kind: 'no-change', title: 'no door activity', metric: 'contact_closed', window: '24h', grade: 'P2', corroboration: { grade: 'P4', within: '6h' } },
   // No pilot publishes a fixed figure: all compare with the household's own history.
   {
@@ -25,7 +38,7 @@ export const DEFAULT_RULES: readonly RuleConfig[] = [
     grade: 'P2',
   },
   // Both quiet together is graver than either: a P1 welfare check after 12 h.
-  { id: 'welfare-check', kind: 'welfare', title: 'welfare check', window: '12h', minWaterL: 10, grade: 'P1' },
+  { id: 'welfare-check', kind: 'welfare', title: 'welfare check', window: '12h', minDrawL: 1, grade: 'P1' },
   { id: 'sos', kind: 'event', title: 'SOS pressed', event: 'sos', grade: 'P1' },
   { id: 'fall', kind: 'event', title: 'fall detected', event: 'fall', grade: 'P1' },
   // An alarm the gateway cannot read is still an alarm (it may be an SOS): someone must look.

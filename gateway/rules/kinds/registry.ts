@@ -7,6 +7,7 @@ import { geofenceKind, geofenceRuleSchema } from './geofence.js';
 import type { Kind } from './kind-api.js';
 import { nightNoiseKind, nightNoiseRuleSchema } from './night-noise.js';
 import { noChangeKind, noChangeRuleSchema } from './no-change.js';
+import { quietSpellKind, quietSpellRuleSchema } from './quiet-spell.js';
 import { pointsUnreadableKind, pointsUnreadableRuleSchema } from './points-unreadable.js';
 import { rangeKind, rangeRuleSchema } from './range.js';
 import { welfareKind, welfareRuleSchema } from './welfare.js';
@@ -18,6 +19,7 @@ import { welfareKind, welfareRuleSchema } from './welfare.js';
  */
 export const ruleSchema = z.discriminatedUnion('kind', [
   counterIdleRuleSchema,
+  quietSpellRuleSchema,
   noChangeRuleSchema,
   rangeRuleSchema,
   eventRuleSchema,
@@ -38,6 +40,7 @@ const any = <R, S>(kind: Kind<R, S>): Kind<Rule, unknown> => kind as unknown as 
 
 const KINDS: { [K in Rule['kind']]: Kind<Rule, unknown> } = {
   'counter-idle': any(counterIdleKind),
+  'quiet-spell': any(quietSpellKind),
   'no-change': any(noChangeKind),
   range: any(rangeKind),
   event: any(eventKind),

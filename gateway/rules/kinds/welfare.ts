@@ -1,19 +1,20 @@
 import { z } from 'zod';
 import { durationSchema, formatDuration } from '../../../lib/time/duration.js';
 import { idSchema } from '../../../lib/ids.js';
-import { counterIdleStateSchema, evaluateCounterIdle, shiftCounterIdle, type CounterIdleRule, type CounterIdleState } from './counter-idle.js';
 import { gradeSchema } from '../../../contract/alert.js';
 import { cooldownSchema } from './kind-api.js';
 import type { Evaluate, RuleContext, RuleTrigger, Step } from './kind-api.js';
 import { defineKind } from './kind-api.js';
+import { evaluateQuietSpell, quietSpellStateSchema, shiftQuietSpell, type QuietSpellRule, type QuietSpellState } from './quiet-spell.js';
 import { evaluateNoChange, noChangeStateSchema, shiftNoChange, type NoChangeRule, type NoChangeState } from './no-change.js';
 
 /**
- * The welfare check: no water AND no door activity in the same household for `window` (12 h).
+ * The welfare check: no water drawn AND no door activity in the same household for `window` (12 h).
  * Either alone may be a habit; both together is the home of someone who cannot get up, so it
  * comes sooner and graver than either rule on its own. It watches a household, not a device:
  * its signals come from the water meter and the door contact, each guarded as in its own rule
- * (seen the whole window, a silent device is not "quiet").
+ * (seen the whole window, a silent device is not "quiet"). Water is quiet when nothing was drawn
+ * (a flush, a wash: `minDrawL` within 15 minutes), so a low water user's few draws a day are life.
  */
 export const welfareRuleSchema = z
   .object({
@@ -21,8 +22,8 @@ export const welfareRuleSchema = z
     kind: z.literal('welfare'),
     title: z.string().min(1).max(80),
     window: durationSchema,
-    /** Water use below this (litres) within the window counts as none. @default 10 */
-    minWaterL: z.number().positive().default(10),
+    /** Water drawn within 15 minutes that counts as use (a flush is 6 L; a dripping tap is not use). @default 1 */
+    minDrawL: z.number().positive().default(1),
     grade: gradeSchema,
     cooldown: cooldownSchema,
   })
@@ -32,7 +33,7 @@ export type WelfareRule = z.output<typeof welfareRuleSchema>;
 const signalSchema = <S extends z.ZodType>(state: S) => z.object({ state, heartbeatMs: z.number() }).nullable();
 
 export const welfareStateSchema = z.object({
-  water: signalSchema(counterIdleStateSchema),
+  water: signalSchema(quietSpellStateSchema),
   door: signalSchema(noChangeStateSchema),
   openEpisode: z.number().nullable(),
 });
@@ -43,8 +44,8 @@ interface Signal<S> {
   heartbeatMs: number;
 }
 
-function waterRule(rule: WelfareRule): CounterIdleRule {
-  return { id: rule.id, kind: 'counter-idle', title: rule.title, metric: 'volume_l', window: rule.window, minIncrease: rule.minWaterL, grade: rule.grade };
+function waterRule(rule: WelfareRule): QuietSpellRule {
+  return { id: rule.id, kind: 'quiet-spell', title: rule.title, metric: 'volume_l', window: rule.window, minDraw: rule.minDrawL, grade: rule.grade };
 }
 function doorRule(rule: WelfareRule): NoChangeRule {
   return { id: rule.id, kind: 'no-change', title: rule.title, metric: 'contact_closed', window: rule.window, grade: rule.grade };
@@ -71,11 +72,11 @@ function stepSignal<R, S>(
 
 export const evaluateWelfare: Evaluate<WelfareRule, WelfareState> = (rule, prev, input, ctx): Step<WelfareState> | undefined => {
   const metrics = input.type === 'reading' ? input.reading.metrics : {};
-  const water = stepSignal(evaluateCounterIdle, waterRule(rule), prev?.water ?? null, input, ctx, metrics.volume_l !== undefined);
+  const water = stepSignal(evaluateQuietSpell, waterRule(rule), prev?.water ?? null, input, ctx, metrics.volume_l !== undefined);
   const door = stepSignal(evaluateNoChange, doorRule(rule), prev?.door ?? null, input, ctx, metrics.contact_closed !== undefined);
   if (!water.signal && !door.signal) return undefined;
 
-  const waterQuiet = water.signal !== null && (water.signal.state as CounterIdleState).openEpisode !== null;
+  const waterQuiet = water.signal !== null && (water.signal.state as QuietSpellState).openEpisode !== null;
   const doorQuiet = door.signal !== null && (door.signal.state as NoChangeState).openEpisode !== null;
   const state: WelfareState = { water: water.signal, door: door.signal, openEpisode: prev?.openEpisode ?? null };
   const wakes = [water.wakeAt, door.wakeAt].filter((t): t is number => t !== undefined);
@@ -99,7 +100,7 @@ export const evaluateWelfare: Evaluate<WelfareRule, WelfareState> = (rule, prev,
   }
   if (!waterQuiet || !doorQuiet) return { state, wakeAt, anomaly };
   const episode = Math.max(
-    (water.signal!.state as CounterIdleState).openEpisode!,
+    (water.signal!.state as QuietSpellState).openEpisode!,
     (door.signal!.state as NoChangeState).openEpisode!,
   );
   return {
@@ -116,7 +117,7 @@ export const evaluateWelfare: Evaluate<WelfareRule, WelfareState> = (rule, prev,
 
 export const shiftWelfare = (s: WelfareState, d: number): WelfareState => ({
   ...s,
-  water: s.water && { ...s.water, state: shiftCounterIdle(s.water.state, d) },
+  water: s.water && { ...s.water, state: shiftQuietSpell(s.water.state, d) },
   door: s.door && { ...s.door, state: shiftNoChange(s.door.state, d) },
 });
 

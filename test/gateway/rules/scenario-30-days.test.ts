@@ -118,6 +118,15 @@ const rowsOf = (householdId: string): Row[] =>
 const raisedAt = (householdId: string, rule: string): number[] =>
   run.alerts.filter((a) => a.householdId === householdId && a.rule === rule && a.kind === 'raise').map((a) => Date.parse(a.at));
 
+/** The household's one no-water-use raise, judged by its own quiet spells: since when, and its longest usual spell. */
+function learnedRaise(householdId: string): { quietSince: string; longestUsualMs: number } {
+  const raise = run.alerts.find((a) => a.householdId === householdId && a.rule === 'no-water-use' && a.kind === 'raise')!;
+  expect(raise.details.learned, raise.summary).toBe(true);
+  const hours = Number(String(raise.details.longestUsual).replace(' h', ''));
+  expect(hours, raise.summary).toBeGreaterThan(6);
+  return { quietSince: String(raise.details.quietSince), longestUsualMs: Number(raise.details.longestUsualMs) };
+}
+
 /** Asserts one raise of `rule`, no earlier than `from` and no later than `to`, and returns its time. */
 function expectOneRaise(householdId: string, rule: string, from: number, to: number): number {
   const times = raisedAt(householdId, rule);
@@ -141,13 +150,16 @@ describe('30 simulated days of households and a construction site on one gateway
     expect(rowsOf(homes.baseline.householdId)).toEqual([]);
   });
 
-  test('water stops after her evening wash: "no water use" 24 h after that use, and nothing else', () => {
+  test('water stops after her evening wash: "no water use" at twice her longest night, before the fixed 24 h, and nothing else', () => {
     const h = homes.noWater;
     const lastUse = h.facts.lastWaterUse;
     expect(lastUse.what).toBe('evening wash');
     expect(lastUse.litres).toBeGreaterThanOrEqual(10);
-    // Not before 24 h after the last use; by the meter's next reading after it (15 min) + 24 h at the latest.
-    const t = expectOneRaise(h.householdId, 'no-water-use', lastUse.at + 24 * HOUR, lastUse.at + 24 * HOUR + 15 * MINUTE);
+    // Learned from her own nights (about 10 h from her evening wash to her morning one): twice that,
+    // counted from the meter's reading of the wash, and never later than the fixed 24 h.
+    const t = expectOneRaise(h.householdId, 'no-water-use', lastUse.at + 16 * HOUR, lastUse.at + 24 * HOUR + 15 * MINUTE);
+    const raise = learnedRaise(h.householdId);
+    expect(t).toBe(Date.parse(raise.quietSince) + 2 * raise.longestUsualMs);
     // Her door kept being used: one quiet sensor while another shows life is a P4 call to check, not a dispatch.
     expect(rowsOf(h.householdId)).toEqual([['no-water-use', 'raise', 'P4', h.devices.water.deviceId, local(t)]]);
   });
@@ -208,14 +220,16 @@ describe('30 simulated days of households and a construction site on one gateway
     ]);
   });
 
-  test('water and door both stop after her bedtime: one P1 welfare check, then "no water use" and "no door activity" at 24 h', () => {
+  test('water and door both stop after her bedtime: one P1 welfare check, then "no water use" (learned) and "no door activity" at 24 h', () => {
     const h = homes.welfare;
     const lastUse = h.facts.lastWaterUse;
     const lastDoor = h.facts.lastDoorChange;
     expect(lastUse.what).toBe('evening wash');
     // Quiet for 12 h on both counts: not before 12 h after the later of the two (its timing: next test).
     const welfare = expectOneRaise(h.householdId, 'welfare-check', Math.max(lastUse.at, lastDoor) + 12 * HOUR, lastUse.at + 24 * HOUR);
-    const noWater = expectOneRaise(h.householdId, 'no-water-use', lastUse.at + 24 * HOUR, lastUse.at + 24 * HOUR + 15 * MINUTE);
+    const noWater = expectOneRaise(h.householdId, 'no-water-use', lastUse.at + 16 * HOUR, lastUse.at + 24 * HOUR + 15 * MINUTE);
+    const raise = learnedRaise(h.householdId);
+    expect(noWater).toBe(Date.parse(raise.quietSince) + 2 * raise.longestUsualMs);
     expect(rowsOf(h.householdId)).toEqual([
       ['welfare-check', 'raise', 'P1', `household:${h.householdId}`, local(welfare)],
       ['no-water-use', 'raise', 'P2', h.devices.water.deviceId, local(noWater)],

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { VirtualClock } from '../../../../lib/time/clock.js';
 import { DEFAULT_RULES } from '../../../../gateway/rules/book/defaults.js';
+import type { RuleConfig } from '../../../../gateway/rules/kinds/registry.js';
 import { buildRuleBook } from '../../../../gateway/rules/book/rule-book.js';
 import { HOUR, MINUTE, T0, WATER_METER, ruleHarness } from '../../../support/rules/rule-harness.js';
 import { tempDir } from '../../../support/temp-dir.js';
@@ -36,15 +37,18 @@ describe('the rule engine', () => {
   });
 
   test('replacing the rules keeps the state of an unchanged rule and restarts a changed one', async () => {
-    const h = ruleHarness(tempDir());
+    // A kind whose state holds what the rule's figures made of the readings (counter-idle keeps only
+    // the use that reaches its threshold): a changed rule must start again.
+    const rules = DEFAULT_RULES.map((r): RuleConfig => (r.id === 'no-water-use' ? { id: 'no-water-use', kind: 'counter-idle', title: 'no water use', metric: 'volume_l', window: '24h', minIncrease: 10, grade: 'P2' } : r));
+    const h = ruleHarness(tempDir(), { rules });
     for (let t = T0; t <= T0 + 12 * HOUR; t += 15 * MINUTE) h.water(t, 100);
     // Same no-water-use rule, a changed battery rule.
-    h.engine.replaceRules(buildRuleBook(DEFAULT_RULES.map((r) => (r.id === 'low-battery' ? { ...r, below: 20 } : r))));
+    h.engine.replaceRules(buildRuleBook(rules.map((r) => (r.id === 'low-battery' ? { ...r, below: 20 } : r))));
     for (let t = T0 + 12 * HOUR + 15 * MINUTE; t <= T0 + 25 * HOUR; t += 15 * MINUTE) h.water(t, 100);
     expect(h.alerts.map((a) => [a.rule, Date.parse(a.at)])).toEqual([['no-water-use', T0 + 24 * HOUR]]);
 
     // A changed no-water-use rule (12 h for an elder of 80+ living alone) starts its window again.
-    h.engine.replaceRules(buildRuleBook(DEFAULT_RULES.map((r) => (r.id === 'no-water-use' ? { ...r, window: '12h' } : r))));
+    h.engine.replaceRules(buildRuleBook(rules.map((r) => (r.id === 'no-water-use' ? { ...r, window: '12h' } : r))));
     for (let t = T0 + 25 * HOUR + 15 * MINUTE; t <= T0 + 38 * HOUR; t += 15 * MINUTE) h.water(t, 100);
     expect(h.alerts.map((a) => [a.rule, Date.parse(a.at)])).toEqual([
       ['no-water-use', T0 + 24 * HOUR],

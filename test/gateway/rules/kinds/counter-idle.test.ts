@@ -1,8 +1,15 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { DAY, HOUR, MINUTE, T0, WATER_METER, ruleHarness, type RuleHarness } from '../../../support/rules/rule-harness.js';
 import { tempDir } from '../../../support/temp-dir.js';
+import type { RuleConfig } from '../../../../gateway/rules/kinds/registry.js';
 
 const INTERVAL = 15 * MINUTE;
+
+/**
+ * The pilots' fixed figure as a counter-idle rule: a deployment that wants "less than 10 L in
+ * 24 h" as written (the default no-water-use judges quiet spells, quiet-spell.test.ts).
+ */
+const LESS_THAN_10_L_IN_24_H: RuleConfig = { id: 'no-water-use', kind: 'counter-idle', title: 'no water use', metric: 'volume_l', window: '24h', minIncrease: 10, grade: 'P2' };
 const WINDOW = 24 * HOUR;
 const THRESHOLD = 10;
 
@@ -58,9 +65,9 @@ afterEach(() => {
   h = undefined;
 });
 
-describe('no water use in 24 h', () => {
+describe('counter-idle: less than 10 L in 24 h', () => {
   test('fires exactly once, at the first reading after 24 h without use, and not before', () => {
-    h = ruleHarness(tempDir());
+    h = ruleHarness(tempDir(), { rules: [LESS_THAN_10_L_IN_24_H] });
     const samples = series(T0, T0 + 5 * DAY, 1000, routine(T0 + DAY + 10 * HOUR));
     const firingsAt: number[] = [];
     for (const s of samples) if (h.water(s.at, s.volume).some((a) => a.kind === 'raise')) firingsAt.push(s.at);
@@ -75,13 +82,13 @@ describe('no water use in 24 h', () => {
   });
 
   test('a normal routine never fires', () => {
-    h = ruleHarness(tempDir());
+    h = ruleHarness(tempDir(), { rules: [LESS_THAN_10_L_IN_24_H] });
     for (const s of series(T0, T0 + 7 * DAY, 0, routine())) h.water(s.at, s.volume);
     expect(h.alerts).toEqual([]);
   });
 
   test('9 L a day is below the threshold and raises once, never clearing; 12 L a day never raises', () => {
-    h = ruleHarness(tempDir());
+    h = ruleHarness(tempDir(), { rules: [LESS_THAN_10_L_IN_24_H] });
     const low = { ...WATER_METER, deviceId: 'wm-low' };
     const ok = { ...WATER_METER, deviceId: 'wm-ok' };
     const daily = (litres: number) => (t: number) => (((t - T0) % DAY) / MINUTE === 8 * 60 ? litres : 0);
@@ -93,7 +100,7 @@ describe('no water use in 24 h', () => {
   });
 
   test('a meter that went silent for an hour must be seen for a whole new window first', () => {
-    h = ruleHarness(tempDir());
+    h = ruleHarness(tempDir(), { rules: [LESS_THAN_10_L_IN_24_H] });
     // No use at all from the start; the meter is silent from 06:00 to 07:00 on day 1.
     const samples = series(T0, T0 + 3 * DAY, 500, () => 0).filter((s) => !(s.at > T0 + 6 * HOUR && s.at < T0 + 7 * HOUR));
     for (const s of samples) h.water(s.at, s.volume);
@@ -102,7 +109,7 @@ describe('no water use in 24 h', () => {
   });
 
   test('a counter reset (meter replaced) is not mistaken for use, nor for no use', () => {
-    h = ruleHarness(tempDir());
+    h = ruleHarness(tempDir(), { rules: [LESS_THAN_10_L_IN_24_H] });
     const before = series(T0, T0 + 10 * HOUR, 80_000, routine());
     const after = series(T0 + 10 * HOUR + INTERVAL, T0 + 3 * DAY, 0, routine(T0 + DAY));
     for (const s of [...before, ...after]) h.water(s.at, s.volume);
@@ -113,7 +120,7 @@ describe('no water use in 24 h', () => {
   });
 
   test('use after the alert clears it, and a second stop is a new episode with a new id', () => {
-    h = ruleHarness(tempDir());
+    h = ruleHarness(tempDir(), { rules: [LESS_THAN_10_L_IN_24_H] });
     const noUse = series(T0, T0 + DAY + HOUR, 100, () => 0);
     for (const s of noUse) h.water(s.at, s.volume);
     const t1 = T0 + DAY + HOUR + INTERVAL;
@@ -132,7 +139,7 @@ describe('no water use in 24 h', () => {
   });
 
   test('every alert is in the outbox, committed with the state that raised it', () => {
-    h = ruleHarness(tempDir());
+    h = ruleHarness(tempDir(), { rules: [LESS_THAN_10_L_IN_24_H] });
     for (const s of series(T0, T0 + 2 * DAY, 0, () => 0)) h.water(s.at, s.volume);
     const queued = h.outbox.peek(10).map((e) => e.alert);
     expect(queued).toEqual(h.alerts);
@@ -142,7 +149,7 @@ describe('no water use in 24 h', () => {
   });
 
   test('a counter that dips by 0.1 L does not clear an open alert, nor count as use', () => {
-    h = ruleHarness(tempDir());
+    h = ruleHarness(tempDir(), { rules: [LESS_THAN_10_L_IN_24_H] });
     for (const s of series(T0, T0 + DAY + HOUR, 12_345.6, () => 0)) h.water(s.at, s.volume);
     expect(h.alerts.map((a) => a.kind)).toEqual(['raise']);
     h.water(T0 + DAY + 2 * HOUR, 12_345.5);
@@ -151,21 +158,21 @@ describe('no water use in 24 h', () => {
   });
 
   test('a glitch (one absurd reading, then normal again) is not use: the alert still comes on time', () => {
-    h = ruleHarness(tempDir());
+    h = ruleHarness(tempDir(), { rules: [LESS_THAN_10_L_IN_24_H] });
     const samples = series(T0, T0 + 2 * DAY, 500, () => 0);
     for (const s of samples) h.water(s.at, s.at === T0 + 10 * HOUR ? 1e9 : s.volume);
     expect(h.alerts.map((a) => [a.kind, Date.parse(a.at)])).toEqual([['raise', T0 + DAY]]);
   });
 
   test('a replaced meter starting at 5000 L is a new baseline, not 5000 L of use', () => {
-    h = ruleHarness(tempDir());
+    h = ruleHarness(tempDir(), { rules: [LESS_THAN_10_L_IN_24_H] });
     for (const s of series(T0, T0 + 10 * HOUR, 80_000, () => 0)) h.water(s.at, s.volume);
     for (const s of series(T0 + 10 * HOUR + INTERVAL, T0 + 2 * DAY, 5_000, () => 0)) h.water(s.at, s.volume);
     expect(h.alerts.map((a) => [a.kind, Date.parse(a.at)])).toEqual([['raise', T0 + DAY]]);
   });
 
   test('exactly 10 L in decimal steps is 10 L, not 9.999999999999998', () => {
-    h = ruleHarness(tempDir());
+    h = ruleHarness(tempDir(), { rules: [LESS_THAN_10_L_IN_24_H] });
     // 6.4 -> 16.4 is 10 L; in binary floating point 16.4 - 6.4 < 10.
     const samples = series(T0, T0 + 2 * DAY, 6.4, (t) => (t === T0 + 12 * HOUR ? 10 : 0));
     for (const s of samples) h.water(s.at, Math.round(s.volume * 10) / 10);
@@ -173,7 +180,7 @@ describe('no water use in 24 h', () => {
   });
 
   test('when the commit of an alert fails, the next reading raises it: nothing is lost in memory', () => {
-    h = ruleHarness(tempDir());
+    h = ruleHarness(tempDir(), { rules: [LESS_THAN_10_L_IN_24_H] });
     const samples = series(T0, T0 + 2 * DAY, 100, () => 0);
     h.db.exec("CREATE TRIGGER disk_full BEFORE INSERT ON outbox BEGIN SELECT RAISE(ABORT, 'disk full'); END");
     let failedAt = 0;
