@@ -338,22 +338,29 @@ describe('30 days of simulated homes through the real rule engine (default catal
     expect(rowsOf(h.id)).toEqual([['no-water-use', 'raise', 'P4', h.devices.water!.device.deviceId, local(quietFrom + 24 * HOUR)]]);
   });
 
-  test('the door is never opened again: "no door activity" 24 h after its last change, and nothing else', () => {
+  test('the door is never opened again while water is drawn: a stay-in life, nothing raised', () => {
     const h = homes.noDoor;
     const last = lastDoorChange(h.devices.door!.device.deviceId);
     expect(last).toBeLessThan(Date.parse(DOOR_STOPS));
     expect(last).toBeGreaterThan(Date.parse(DOOR_STOPS) - 12 * HOUR);
-    // Water kept being drawn: a stay-in day is a P4 call to check.
-    expect(rowsOf(h.id)).toEqual([['no-door-activity', 'raise', 'P4', h.devices.door!.device.deviceId, local(last + 24 * HOUR)]]);
+    // Water kept being drawn: "no door activity" is held back while another device shows life.
+    expect(rowsOf(h.id)).toEqual([]);
   });
 
-  test('water and door both stop: a P1 welfare check when both have been quiet 12 h, then each rule at 24 h', () => {
+  test('water and door both stop: a P1 welfare check once both are quiet beyond her usual (a morning without water), then each rule at 24 h', () => {
     const h = homes.welfare;
     const water = waterQuietFrom(h.devices.water!.device.deviceId);
     const door = lastDoorChange(h.devices.door!.device.deviceId);
-    expect(rowsOf(h.id)).toEqual([
-      ['welfare-check', 'raise', 'P1', `household:${h.id}`, local(Math.max(water, door) + 12 * HOUR)],
-      ...(
+    const rows = rowsOf(h.id);
+    const [welfare, ...rest] = rows;
+    expect(welfare!.slice(0, 4)).toEqual(['welfare-check', 'raise', 'P1', `household:${h.id}`]);
+    // Learned from her own nights: later than 8 h after both stopped, long before the fixed 24 h.
+    const welfareAt = alerts.find((a) => a.householdId === h.id && a.rule === 'welfare-check')!;
+    expect(welfareAt.details.learned, welfareAt.summary).toBe(true);
+    expect(Date.parse(welfareAt.at)).toBeGreaterThan(Math.max(water, door) + 8 * HOUR);
+    expect(Date.parse(welfareAt.at)).toBeLessThan(Math.max(water, door) + 16 * HOUR);
+    expect(rest).toEqual(
+      (
         [
           ['no-water-use', 'raise', 'P2', h.devices.water!.device.deviceId, water + 24 * HOUR],
           ['no-door-activity', 'raise', 'P2', h.devices.door!.device.deviceId, door + 24 * HOUR],
@@ -362,7 +369,7 @@ describe('30 days of simulated homes through the real rule engine (default catal
         .slice()
         .sort((a, b) => a[4] - b[4])
         .map(([rule, kind, grade, device, t]) => [rule, kind, grade, device, local(t)]),
-    ]);
+    );
   });
 
   test('electricity falls to a tenth from a midnight: "electricity anomaly" at the end of that day, and nothing else', () => {

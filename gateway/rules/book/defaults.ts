@@ -21,11 +21,13 @@ export const DEFAULT_RULES: readonly RuleConfig[] = [
     metric: 'volume_l',
     window: '24h',
     minDraw: 1,
-    learn: { warmup: '7d', history: '14d', factor: 2, floor: '4h', around: '1h' },
+    learn: { warmup: '7d', history: '14d', factor: 2, floor: '4h', around: '2h' },
     grade: 'P2',
     corroboration: { grade: 'P4', within: '6h' },
   },
-  { id: 'no-door-activity', kind: 'no-change', title: 'no door activity', metric: 'contact_closed', window: '24h', grade: 'P2', corroboration: { grade: 'P4', within: '6h' } },
+  // A door unused for a day while water was drawn is a stay-in day: nothing is raised while
+  // another device showed life in the last 24 h (the welfare check watches both quiet together).
+  { id: 'no-door-activity', kind: 'no-change', title: 'no door activity', metric: 'contact_closed', window: '24h', grade: 'P2', corroboration: { grade: 'none', within: '24h' } },
   // No pilot publishes a fixed figure: all compare with the household's own history.
   {
     id: 'electricity-anomaly',
@@ -37,8 +39,19 @@ export const DEFAULT_RULES: readonly RuleConfig[] = [
     belowRatio: 0.3,
     grade: 'P2',
   },
-  // Both quiet together is graver than either: a P1 welfare check after 12 h.
-  { id: 'welfare-check', kind: 'welfare', title: 'welfare check', window: '12h', minDrawL: 1, grade: 'P1' },
+  // Both quiet together is graver than either: a P1 welfare check after 12 h, and once the
+  // household is learned, when both have been quiet twice as long as its longest usual spell at
+  // that time of day (at least 4 h, at most 24 h): an early night is hers, a morning without
+  // water or door is news.
+  {
+    id: 'welfare-check',
+    kind: 'welfare',
+    title: 'welfare check',
+    window: '24h',
+    minDrawL: 1,
+    learn: { warmup: '7d', history: '14d', factor: 2, floor: '4h', around: '2h', ceiling: '24h' },
+    grade: 'P1',
+  },
   { id: 'sos', kind: 'event', title: 'SOS pressed', event: 'sos', grade: 'P1' },
   { id: 'fall', kind: 'event', title: 'fall detected', event: 'fall', grade: 'P1' },
   // An alarm the gateway cannot read is still an alarm (it may be an SOS): someone must look.

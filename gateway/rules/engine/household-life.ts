@@ -26,6 +26,7 @@ type LifeState = z.infer<typeof lifeStateSchema>;
 interface Memory extends HouseholdMemory {
   signsOfLife: Map<string, number>;
   lastDoorUseAt: number | undefined;
+  homeRange: { heardAt: number; heartbeatMs: number } | undefined;
 }
 
 /**
@@ -46,13 +47,14 @@ export class HouseholdLife {
   restore(householdId: string, raw: unknown): LifeState | undefined {
     const parsed = lifeStateSchema.safeParse(raw);
     if (!parsed.success) return undefined;
-    this.#memories.set(householdId, { signsOfLife: new Map(parsed.data.life), lastDoorUseAt: parsed.data.doorUseAt ?? undefined });
+    this.#memories.set(householdId, { signsOfLife: new Map(parsed.data.life), lastDoorUseAt: parsed.data.doorUseAt ?? undefined, homeRange: undefined });
     for (const [deviceId, at] of parsed.data.life) this.#stored.set(deviceId, at);
     return parsed.data;
   }
 
   /** Notes a reading; returns the household's memory when it is to be written. */
   note(reading: Reading, device: DeviceContext): LifeState | undefined {
+    if (device.homeRangeOnly) this.#heardAtHome(reading, device);
     const { volume_l, contact_closed } = reading.metrics;
     if (volume_l === undefined && contact_closed === undefined) return undefined;
     const last = this.#lastValues.get(device.deviceId);
@@ -66,12 +68,20 @@ export class HouseholdLife {
     if (!water && !door) return undefined;
 
     let memory = this.#memories.get(device.householdId);
-    if (!memory) this.#memories.set(device.householdId, (memory = { signsOfLife: new Map(), lastDoorUseAt: undefined }));
+    if (!memory) this.#memories.set(device.householdId, (memory = { signsOfLife: new Map(), lastDoorUseAt: undefined, homeRange: undefined }));
     memory.signsOfLife.set(device.deviceId, Math.max(reading.at, memory.signsOfLife.get(device.deviceId) ?? 0));
     if (door) memory.lastDoorUseAt = Math.max(reading.at, memory.lastDoorUseAt ?? 0);
     if (!door && reading.at - (this.#stored.get(device.deviceId) ?? Number.NEGATIVE_INFINITY) < STORE_EVERY_MS) return undefined;
     this.#stored.set(device.deviceId, reading.at);
     return { life: [...memory.signsOfLife], doorUseAt: memory.lastDoorUseAt ?? null };
+  }
+
+  /** A wristband heard only at home reported: its wearer is in (kept in memory; not a sign of life, it may lie on a table). */
+  #heardAtHome(reading: Reading, device: DeviceContext): void {
+    let memory = this.#memories.get(device.householdId);
+    if (!memory) this.#memories.set(device.householdId, (memory = { signsOfLife: new Map(), lastDoorUseAt: undefined, homeRange: undefined }));
+    if (!memory.homeRange) memory.homeRange = { heardAt: reading.at, heartbeatMs: device.heartbeatMs };
+    else if (reading.at > memory.homeRange.heardAt) memory.homeRange.heardAt = reading.at;
   }
 
   /** The household's memory, live; undefined while nothing is known of it. */

@@ -150,6 +150,7 @@ function usedSince(state: CounterIdleState, from: number): number {
 function raise(rule: CounterIdleRule, state: CounterIdleState, at: number, dueAt: number, device: DeviceContext, household: HouseholdContext | undefined): Step<CounterIdleState> {
   const unit = METRICS[rule.metric].unit;
   const corroborated = corroboratedGrade(rule.corroboration, household, device.deviceId, at);
+  if (corroborated.holdUntil !== undefined) return { state, wakeAt: corroborated.holdUntil };
   const windowStart = at - rule.window;
   const used = usedSince(state, windowStart);
   const lastUseAt = state.recent.length > 0 ? state.recent[state.recent.length - 1]![0] : null;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { durationSchema, formatDuration } from '../../../lib/time/duration.js';
 import { idSchema } from '../../../lib/ids.js';
 import { silenceBetween } from '../../../lib/time/offline-spans.js';
+import { isAway, windowFloor } from '../measures/absence.js';
 import { gradeSchema } from '../../../contract/alert.js';
 import { cooldownSchema } from './kind-api.js';
 import type { Evaluate, Step } from './kind-api.js';
@@ -24,10 +25,11 @@ export const deviceSilentRuleSchema = z
     factor: z.number().min(1).default(2),
     /**
      * A wristband heard only at home (profile homeRangeOnly) that fell silent as the household's
-     * door was used went out with its wearer: it is "out", and counts as silent only after this
-     * long. @default 12h
+     * door was used (or in a home whose door use is not known) went out with its wearer: it is
+     * "out", and counts as silent only after this long (a day out is 8-13 h). While the household
+     * is reported away it is out all along, and this counts from the absence's end. @default 16h
      */
-    outFor: durationSchema.default(12 * 3_600_000),
+    outFor: durationSchema.default(16 * 3_600_000),
     grade: gradeSchema,
     cooldown: cooldownSchema,
   })
@@ -70,10 +72,21 @@ export const evaluateDeviceSilent: Evaluate<DeviceSilentRule, DeviceSilentState>
   if (prev.openEpisode !== null) return undefined;
   const silent = silenceBetween(gateway.offline, prev.lastSeenAt, input.at);
   if (silent < limit) return { state: prev, wakeAt: input.at + (limit - silent) };
-  // Quiet from about when the door was used: its wearer went out with it.
+  // Quiet from about when the door was used, or in a home with no door contact to tell by: its
+  // wearer went out with it.
   const doorAt = household?.memory?.lastDoorUseAt;
-  const wentOut = device.homeRangeOnly === true && !prev.neverSeen && doorAt !== undefined && Math.abs(doorAt - prev.lastSeenAt) <= limit;
-  if (wentOut && silent < rule.outFor) return { state: prev, wakeAt: input.at + (rule.outFor - silent) };
+  const wentOut = device.homeRangeOnly === true && !prev.neverSeen && (doorAt === undefined || Math.abs(doorAt - prev.lastSeenAt) <= limit);
+  if (wentOut) {
+    // A reported absence: out all along, and out for outFor after it ended.
+    const floor = windowFloor(household, input.at);
+    const outSince = Math.max(prev.lastSeenAt, floor);
+    const outFor = silenceBetween(gateway.offline, outSince, input.at);
+    if (isAway(household, input.at)) {
+      const absence = household!.absences.find((a) => input.at >= a.from && input.at < a.until)!;
+      return { state: prev, wakeAt: absence.until + rule.outFor };
+    }
+    if (outFor < rule.outFor) return { state: prev, wakeAt: input.at + (rule.outFor - outFor) };
+  }
   const since = new Date(prev.lastSeenAt).toISOString();
   return {
     state: { ...prev, openEpisode: prev.lastSeenAt },
@@ -83,7 +96,7 @@ export const evaluateDeviceSilent: Evaluate<DeviceSilentRule, DeviceSilentState>
       summary: prev.neverSeen
         ? `${rule.title}: device ${device.deviceId} has never reported since it was configured (${since}), household ${device.householdId}`
         : wentOut
-          ? `${rule.title}: device ${device.deviceId} went out as the door was used (${since}) and has not been heard for ${formatDuration(rule.outFor)}, household ${device.householdId}`
+          ? `${rule.title}: device ${device.deviceId} went out${doorAt === undefined ? '' : ' as the door was used'} (${since}) and has not been heard for ${formatDuration(rule.outFor)}, household ${device.householdId}`
           : `${rule.title}: device ${device.deviceId} has sent nothing since ${since}, household ${device.householdId}`,
       details: prev.neverSeen
         ? { configuredAt: since, neverReported: true, expectedEvery: formatDuration(device.heartbeatMs) }

@@ -33,6 +33,11 @@ export interface HouseholdMemory {
   readonly signsOfLife: ReadonlyMap<string, number>;
   /** When a door contact of the household last opened or closed; undefined = not known. */
   readonly lastDoorUseAt: number | undefined;
+  /**
+   * When a wristband heard only at home (homeRangeOnly) was last heard, and how often it reports;
+   * undefined = none heard since the gateway started (kept in memory only: a restart forgets it).
+   */
+  readonly homeRange: { heardAt: number; heartbeatMs: number } | undefined;
 }
 
 /** One reported absence, [from, until) in ms. */
@@ -133,12 +138,13 @@ export const shiftInstant = (t: number | null, d: number): number | null => (t =
 /**
  * One quiet sensor while another device of the household shows life is no emergency (a door
  * unused on a day of normal water use is a stay-in day): such a raise takes `grade` instead of
- * the rule's, when another device showed life `within` before it. Several quiet together stay at
- * the rule's grade, and the welfare check (both quiet) at P1.
+ * the rule's, when another device showed life `within` before it; `none` holds it back while
+ * so, and looks again when that life is `within` old. Several quiet together stay at the rule's
+ * grade, and the welfare check (both quiet) at P1.
  */
 export const corroborationSchema = z
   .object({
-    grade: gradeSchema,
+    grade: z.union([gradeSchema, z.literal('none')]),
     within: durationSchema,
   })
   .strict()

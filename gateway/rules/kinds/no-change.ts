@@ -48,6 +48,7 @@ const silentFor = (s: NoChangeState, at: number, gateway: GatewayContext): numbe
 function raise(rule: NoChangeRule, s: NoChangeState, at: number, device: DeviceContext, floor: number, household: HouseholdContext | undefined): Step<NoChangeState> {
   const episode = dueAt(rule, s, floor);
   const corroborated = corroboratedGrade(rule.corroboration, household, device.deviceId, at);
+  if (corroborated.holdUntil !== undefined) return { state: s, wakeAt: corroborated.holdUntil };
   return {
     state: { ...s, openEpisode: episode },
     edge: {

@@ -7,15 +7,41 @@ import { silenceBetween } from '../../../lib/time/offline-spans.js';
 import { awayDuring, isAway, windowFloor } from '../measures/absence.js';
 import { counterIncrease, EPSILON } from '../measures/counter-increase.js';
 import { rememberSpell, usualQuietLimit, type Spell, type SpellLearning } from '../measures/quiet-spells.js';
-import { gradeSchema } from '../../../contract/alert.js';
+import { gradeSchema, type Grade } from '../../../contract/alert.js';
 import { cooldownSchema, corroborationSchema } from './kind-api.js';
-import { corroboratedGrade } from '../measures/signs-of-life.js';
+import { corroboratedGrade, wentOutSince } from '../measures/signs-of-life.js';
 import type { Evaluate, GatewayContext, HouseholdContext, Step } from './kind-api.js';
 import { defineKind } from './kind-api.js';
 import type { DeviceContext } from '../../../contract/device-context.js';
 
 /** Use within this span that reaches `minDraw` is a draw (a flush, a wash); less is a drip. */
 const DRAW_SPAN_MS = 15 * 60_000;
+
+/** How a rule learns a household's quiet spells (quiet-spell, and the welfare check's water). */
+export const spellLearningSchema = z
+  .object({
+    /** Watched this long before its spells are trusted. @default 7d */
+    warmup: durationSchema.default(7 * 86_400_000),
+    /** Spells remembered this far back. @default 14d */
+    history: durationSchema.default(14 * 86_400_000),
+    /** Alarm beyond this many times the longest usual spell at that time of day. @default 2 */
+    factor: z.number().min(1).max(10).default(2),
+    /** Never sooner than this after the last draw. @default 4h */
+    floor: durationSchema.default(4 * 3_600_000),
+    /** A remembered spell covers the times of day from `around` before it began to `around` after it ended. @default 1h */
+    around: durationSchema.default(3_600_000),
+    /** Once learned, never later than this; @default the rule's window (the pilots' fixed figure). */
+    ceiling: durationSchema.optional(),
+    /**
+     * A raise at the ceiling while the household's own history says such a spell is usual at this
+     * time of day (a long night she often has) is a call to check: it takes this grade, and is
+     * raised again at the rule's grade once the spell is beyond its usual (at most twice the
+     * ceiling). @default P4
+     */
+    habitGrade: gradeSchema.default('P4'),
+  })
+  .strict();
+export type SpellLearningConfig = z.output<typeof spellLearningSchema>;
 
 /**
  * A quiet spell of a counter beyond what this household makes of it: no draw (at least `minDraw`
@@ -35,28 +61,14 @@ export const quietSpellRuleSchema = z
     /** Use within 15 minutes that counts as a draw, in the metric's unit. @default 1 */
     minDraw: z.number().positive().default(1),
     /** Learn the household's own spells; absent = the window alone. */
-    learn: z
-      .object({
-        /** Watched this long before its spells are trusted. @default 3d */
-        warmup: durationSchema.default(3 * 86_400_000),
-        /** Spells remembered this far back. @default 14d */
-        history: durationSchema.default(14 * 86_400_000),
-        /** Alarm beyond this many times the longest usual spell. @default 1.5 */
-        factor: z.number().min(1).max(10).default(1.5),
-        /** Never sooner than this after the last draw. @default 4h */
-        floor: durationSchema.default(4 * 3_600_000),
-        /** Spells that began within this of the current one's time of day count as "at that time". @default 2h */
-        around: durationSchema.default(2 * 3_600_000),
-      })
-      .strict()
-      .optional(),
+    learn: spellLearningSchema.optional(),
     grade: gradeSchema,
     /** Another device of the household showing life meanwhile lowers the grade. @default none */
     corroboration: corroborationSchema,
     cooldown: cooldownSchema,
   })
   .strict()
-  .refine((r) => !r.learn || r.learn.floor <= r.window, { message: 'learn.floor must not be longer than window', path: ['learn', 'floor'] });
+  .refine((r) => !r.learn || r.learn.floor <= (r.learn.ceiling ?? r.window), { message: 'learn.floor must not be longer than the window (or learn.ceiling)', path: ['learn', 'floor'] });
 export type QuietSpellRule = z.output<typeof quietSpellRuleSchema>;
 
 const spellSchema = z.tuple([z.number(), z.number(), z.number()]);
@@ -81,19 +93,21 @@ export const quietSpellStateSchema = z.object({
   spells: z.array(spellSchema),
   /** The open alert's episode, or null. */
   openEpisode: z.number().nullable(),
+  /** An open call to check (raised within the household's habit) is raised again at the rule's grade then. */
+  escalateAt: z.number().nullable().optional(),
 });
 export type QuietSpellState = z.infer<typeof quietSpellStateSchema>;
 
 const minuteOf = (at: number, gateway: GatewayContext): number => localParts(at, gateway.timeZone).minuteOfDay;
 
-/** How long the current spell may last, and what it was judged by. */
-function limitOf(rule: QuietSpellRule, s: QuietSpellState, at: number): { limit: number; longestUsual: number | null } {
-  if (!rule.learn || at - s.watchedSince < rule.learn.warmup) return { limit: rule.window, longestUsual: null };
-  return usualQuietLimit(s.spells as Spell[], s.spellMinute, rule.learn as SpellLearning, rule.window);
+/** How long the current spell may last: judged by what was known when it began (the fixed window if the household was not learned yet). */
+export function limitOf(rule: QuietSpellRule, s: QuietSpellState): { limit: number; longestUsual: number | null } {
+  if (!rule.learn || s.spellStart - s.watchedSince < rule.learn.warmup) return { limit: rule.window, longestUsual: null };
+  return usualQuietLimit(s.spells as Spell[], s.spellMinute, rule.learn as SpellLearning, rule.learn.ceiling ?? rule.window);
 }
 
-export function quietSpellDueAt(rule: QuietSpellRule, s: QuietSpellState, at: number, floor = Number.NEGATIVE_INFINITY): number {
-  return Math.max(s.spellStart, floor) + limitOf(rule, s, at).limit;
+export function quietSpellDueAt(rule: QuietSpellRule, s: QuietSpellState, floor = Number.NEGATIVE_INFINITY): number {
+  return Math.max(s.spellStart, floor) + limitOf(rule, s).limit;
 }
 
 const silentFor = (s: QuietSpellState, at: number, gateway: GatewayContext): number => silenceBetween(gateway.offline, s.lastSeenAt, at);
@@ -103,8 +117,9 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 
 export const evaluateQuietSpell: Evaluate<QuietSpellRule, QuietSpellState> = (rule, prev, input, { device, gateway, household }): Step<QuietSpellState> | undefined => {
   if (input.type === 'tick') {
-    if (!prev || prev.openEpisode !== null) return undefined;
-    const dueAt = quietSpellDueAt(rule, prev, input.at, windowFloor(household, input.at));
+    if (prev && prev.openEpisode !== null) return escalation(rule, prev, input.at, device, household);
+    if (!prev) return undefined;
+    const dueAt = quietSpellDueAt(rule, prev, windowFloor(household, input.at));
     if (input.at < dueAt) return { state: prev, wakeAt: dueAt };
     if (silentFor(prev, input.at, gateway) > 2 * device.heartbeatMs) return { state: prev };
     return raise(rule, prev, input.at, dueAt, device, household);
@@ -129,7 +144,7 @@ export const evaluateQuietSpell: Evaluate<QuietSpellRule, QuietSpellState> = (ru
       spells: [],
       openEpisode: null,
     };
-    return { state, wakeAt: quietSpellDueAt(rule, state, at, windowFloor(household, at)) };
+    return { state, wakeAt: quietSpellDueAt(rule, state, windowFloor(household, at)) };
   }
 
   // A reading stamped before the last one (a clock stepped back) must not move time backwards.
@@ -160,13 +175,13 @@ export const evaluateQuietSpell: Evaluate<QuietSpellRule, QuietSpellState> = (ru
     state = { ...state, spells, spellStart: at, spellMinute: minuteOf(at, gateway), spellFromDraw: true };
   }
 
-  const dueAt = quietSpellDueAt(rule, state, at, windowFloor(household, at));
+  const dueAt = quietSpellDueAt(rule, state, windowFloor(household, at));
   if (state.openEpisode !== null) {
-    if (!isDraw) return { state, anomaly };
+    if (!isDraw) return { ...(escalation(rule, state, at, device, household) ?? { state }), anomaly };
     const unit = METRICS[rule.metric].unit;
     return {
       anomaly,
-      state: { ...state, openEpisode: null },
+      state: { ...state, openEpisode: null, escalateAt: null },
       wakeAt: dueAt,
       edge: {
         kind: 'clear',
@@ -182,19 +197,49 @@ export const evaluateQuietSpell: Evaluate<QuietSpellRule, QuietSpellState> = (ru
 
 function raise(rule: QuietSpellRule, state: QuietSpellState, at: number, dueAt: number, device: DeviceContext, household: HouseholdContext | undefined): Step<QuietSpellState> {
   const corroborated = corroboratedGrade(rule.corroboration, household, device.deviceId, at);
-  const { limit, longestUsual } = limitOf(rule, state, at);
+  if (corroborated.holdUntil !== undefined) return { state, wakeAt: corroborated.holdUntil };
+  const { limit, longestUsual } = limitOf(rule, state);
+  // The door used, or her home-range band silent, since the last draw (whose reading may come up to
+  // a report interval later): she may have gone out, and a trip is not her habit's quiet. A
+  // learned limit waits for the fixed one (a door opened to lock up at bedtime is no trip, so no less).
+  // Only for a rule that looks at the household's other devices (corroboration): the welfare
+  // check's own water signal judges water alone.
+  if (rule.corroboration && wentOutSince(household, state.spellStart, at, device.heartbeatMs, { doorAlone: true })) {
+    const fixedAt = dueAt - limit + Math.max(limit, rule.window);
+    if (at < fixedAt) return { state, wakeAt: fixedAt };
+  }
+  // Grade by confidence. At the ceiling, while her history says a spell this long is usual at this
+  // time of day: a call to check now, the rule's grade once it is beyond her usual. Before the
+  // ceiling, on the meter's word alone (no door or band known in the home to say she is in): a
+  // call to check now, the rule's grade at the ceiling.
+  let habit: { grade: Grade; escalateAt: number; why: string } | undefined;
+  const ceiling = rule.learn?.ceiling ?? rule.window;
+  if (rule.learn && longestUsual !== null) {
+    const start = dueAt - limit;
+    if (limit >= ceiling) {
+      const beyond = usualQuietLimit(state.spells as Spell[], state.spellMinute, rule.learn as SpellLearning, 2 * limit).limit;
+      if (beyond > limit) habit = { grade: rule.learn.habitGrade, escalateAt: start + beyond, why: "within this household's habit at this time of day" };
+    } else if (!household?.memory || (household.memory.lastDoorUseAt === undefined && household.memory.homeRange === undefined)) {
+      habit = { grade: rule.learn.habitGrade, escalateAt: start + ceiling, why: 'on the meter alone (no door or band known in this home)' };
+    }
+  }
   const usual =
     longestUsual === null
       ? `the fixed ${formatDuration(rule.window)}`
-      : `this household's quiet spells beginning around then lasted at most ${hours(longestUsual)}`;
+      : longestUsual === 0
+        ? "this household was never quiet at this time of day"
+        : `beyond this household's usual: its longest quiet at this time of day lasted ${hours(longestUsual)}`;
   const quietFor = hours(at - state.spellStart);
+  const grade = habit && (!corroborated.grade || gradeRank(habit.grade) > gradeRank(corroborated.grade)) ? habit.grade : corroborated.grade;
+  const habitNote = habit ? `; ${habit.why}: call to check, raised again at ${rule.grade} at ${iso(habit.escalateAt)}` : '';
   return {
-    state: { ...state, openEpisode: dueAt },
+    state: { ...state, openEpisode: dueAt, escalateAt: habit?.escalateAt ?? null },
+    ...(habit ? { wakeAt: habit.escalateAt } : {}),
     edge: {
       kind: 'raise',
       episode: dueAt,
-      summary: `${rule.title}: none drawn for ${quietFor} (${usual}), household ${device.householdId}, device ${device.deviceId}${corroborated.note}`,
-      ...(corroborated.grade ? { grade: corroborated.grade } : {}),
+      summary: `${rule.title}: none drawn for ${quietFor} (${usual}${habitNote}), household ${device.householdId}, device ${device.deviceId}${corroborated.note}`,
+      ...(grade ? { grade } : {}),
       details: {
         quietSince: iso(state.spellStart),
         sinceDraw: state.spellFromDraw,
@@ -210,12 +255,33 @@ function raise(rule: QuietSpellRule, state: QuietSpellState, at: number, dueAt: 
   };
 }
 
+const gradeRank = (g: Grade): number => Number(g.slice(1));
+
+/** An open call to check, raised again at the rule's grade when the spell is beyond the household's usual. */
+function escalation(rule: QuietSpellRule, s: QuietSpellState, at: number, device: DeviceContext, household: HouseholdContext | undefined): Step<QuietSpellState> | undefined {
+  if (s.escalateAt == null) return undefined;
+  if (at < s.escalateAt) return { state: s, wakeAt: s.escalateAt };
+  const corroborated = corroboratedGrade(rule.corroboration, household, device.deviceId, at);
+  const grade = corroborated.grade ?? rule.grade;
+  return {
+    state: { ...s, openEpisode: s.escalateAt, escalateAt: null },
+    edge: {
+      kind: 'raise',
+      episode: s.escalateAt,
+      summary: `${rule.title}: none drawn for ${hours(at - s.spellStart)}, now beyond this household's usual at this time of day, household ${device.householdId}, device ${device.deviceId}${corroborated.note}`,
+      ...(grade !== rule.grade ? { grade } : {}),
+      details: { quietSince: iso(s.spellStart), escalated: true, counter: s.lastValue, ...corroborated.details },
+    },
+  };
+}
+
 export const shiftQuietSpell = (s: QuietSpellState, d: number): QuietSpellState => ({
   ...s,
   lastSeenAt: s.lastSeenAt + d,
   seenSince: s.seenSince + d,
   watchedSince: s.watchedSince + d,
   spellStart: s.spellStart + d,
+  escalateAt: s.escalateAt == null ? s.escalateAt : s.escalateAt + d,
   pending: s.pending.map(([t, inc]) => [t + d, inc] as [number, number]),
   spells: s.spells.map(([t, len, m]) => [t + d, len, m] as Spell),
 });

@@ -5,7 +5,9 @@ import { gradeSchema } from '../../../contract/alert.js';
 import { cooldownSchema } from './kind-api.js';
 import type { Evaluate, RuleContext, RuleTrigger, Step } from './kind-api.js';
 import { defineKind } from './kind-api.js';
-import { evaluateQuietSpell, quietSpellStateSchema, shiftQuietSpell, type QuietSpellRule, type QuietSpellState } from './quiet-spell.js';
+import { evaluateQuietSpell, limitOf, quietSpellStateSchema, shiftQuietSpell, spellLearningSchema, type QuietSpellRule, type QuietSpellState } from './quiet-spell.js';
+import { silenceBetween } from '../../../lib/time/offline-spans.js';
+import { wentOutSince } from '../measures/signs-of-life.js';
 import { evaluateNoChange, noChangeStateSchema, shiftNoChange, type NoChangeRule, type NoChangeState } from './no-change.js';
 
 /**
@@ -24,6 +26,12 @@ export const welfareRuleSchema = z
     window: durationSchema,
     /** Water drawn within 15 minutes that counts as use (a flush is 6 L; a dripping tap is not use). @default 1 */
     minDrawL: z.number().positive().default(1),
+    /**
+     * Learn the household's own quiet (from its water spells): once learned, both must be quiet
+     * for twice the longest spell it had at that time of day, up to `learn.ceiling`; `window`
+     * until then. Absent = `window` always.
+     */
+    learn: spellLearningSchema.optional(),
     grade: gradeSchema,
     cooldown: cooldownSchema,
   })
@@ -45,7 +53,7 @@ interface Signal<S> {
 }
 
 function waterRule(rule: WelfareRule): QuietSpellRule {
-  return { id: rule.id, kind: 'quiet-spell', title: rule.title, metric: 'volume_l', window: rule.window, minDraw: rule.minDrawL, grade: rule.grade };
+  return { id: rule.id, kind: 'quiet-spell', title: rule.title, metric: 'volume_l', window: rule.window, minDraw: rule.minDrawL, learn: rule.learn, grade: rule.grade };
 }
 function doorRule(rule: WelfareRule): NoChangeRule {
   return { id: rule.id, kind: 'no-change', title: rule.title, metric: 'contact_closed', window: rule.window, grade: rule.grade };
@@ -76,16 +84,32 @@ export const evaluateWelfare: Evaluate<WelfareRule, WelfareState> = (rule, prev,
   const door = stepSignal(evaluateNoChange, doorRule(rule), prev?.door ?? null, input, ctx, metrics.contact_closed !== undefined);
   if (!water.signal && !door.signal) return undefined;
 
-  const waterQuiet = water.signal !== null && (water.signal.state as QuietSpellState).openEpisode !== null;
-  const doorQuiet = door.signal !== null && (door.signal.state as NoChangeState).openEpisode !== null;
+  const waterState = water.signal?.state as QuietSpellState | undefined;
+  const doorState = door.signal?.state as NoChangeState | undefined;
+  const at = input.type === 'reading' ? input.reading.at : input.at;
+  // Water is quiet beyond this household's usual (or the fixed window); the door must have been
+  // quiet as long: no one came or went.
+  // Her home-range band silent since the last draw: she went out with it; "inside and no sign of
+  // life" is then not known, and a learned limit shorter than the fixed window waits for it. A door
+  // used after the last draw alone does not: she may have locked up for the night.
+  const wentOut = waterState !== undefined && wentOutSince(ctx.household, waterState.spellStart, at, water.signal!.heartbeatMs, { doorAlone: false });
+  const learnedLimit = waterState ? limitOf(waterRule(rule), waterState).limit : rule.window;
+  const limit = wentOut ? Math.max(learnedLimit, rule.window) : learnedLimit;
+  const doorQuietSince = doorState ? Math.max(doorState.lastChangeAt, doorState.seenSince) : Number.POSITIVE_INFINITY;
+  const doorHeard = door.signal !== null && doorState !== undefined && silenceBetween(ctx.gateway.offline, doorState.lastSeenAt, at) <= 2 * door.signal.heartbeatMs;
+  const waterQuiet = waterState !== undefined && waterState.openEpisode !== null;
+  const doorQuiet = doorHeard && at - doorQuietSince >= limit;
   const state: WelfareState = { water: water.signal, door: door.signal, openEpisode: prev?.openEpisode ?? null };
   const wakes = [water.wakeAt, door.wakeAt].filter((t): t is number => t !== undefined);
+  if (waterQuiet && doorHeard && !doorQuiet) wakes.push(doorQuietSince + limit);
   const wakeAt = wakes.length > 0 ? Math.min(...wakes) : undefined;
   const anomaly = water.anomaly ?? door.anomaly;
   const household = ctx.device.householdId;
 
   if (state.openEpisode !== null) {
-    if (waterQuiet && doorQuiet) return { state, anomaly };
+    // Raised at its episode: a door change since then is someone there.
+    const doorUsed = doorState !== undefined && doorState.lastChangeAt >= state.openEpisode;
+    if (waterQuiet && !doorUsed) return { state, anomaly };
     return {
       state: { ...state, openEpisode: null },
       wakeAt,
@@ -94,23 +118,22 @@ export const evaluateWelfare: Evaluate<WelfareRule, WelfareState> = (rule, prev,
         kind: 'clear',
         episode: state.openEpisode,
         summary: `${rule.title} ended: ${waterQuiet ? 'the door' : 'water'} in use again, household ${household}`,
-        details: { water: !waterQuiet, door: !doorQuiet },
+        details: { water: !waterQuiet, door: doorUsed },
       },
     };
   }
   if (!waterQuiet || !doorQuiet) return { state, wakeAt, anomaly };
-  const episode = Math.max(
-    (water.signal!.state as QuietSpellState).openEpisode!,
-    (door.signal!.state as NoChangeState).openEpisode!,
-  );
+  const episode = Math.max(waterState!.openEpisode!, doorQuietSince + limit);
+  const hours = (ms: number) => `${(ms / 3_600_000).toFixed(1)} h`;
+  const learned = rule.learn !== undefined && waterState!.spellStart - waterState!.watchedSince >= rule.learn.warmup;
   return {
     state: { ...state, openEpisode: episode },
     anomaly,
     edge: {
       kind: 'raise',
       episode,
-      summary: `${rule.title}: no water and no door activity for ${formatDuration(rule.window)}, household ${household}`,
-      details: { window: formatDuration(rule.window), since: new Date(episode - rule.window).toISOString() },
+      summary: `${rule.title}: no water drawn and no door activity for ${hours(at - Math.max(waterState!.spellStart, doorQuietSince))} (${learned ? `beyond this household's usual, ${hours(limit)}` : `the fixed ${formatDuration(rule.window)}`}), household ${household}`,
+      details: { limit: hours(limit), learned, since: new Date(Math.max(waterState!.spellStart, doorQuietSince)).toISOString() },
     },
   };
 };

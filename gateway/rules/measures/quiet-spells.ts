@@ -36,14 +36,40 @@ export function rememberSpell(spells: readonly Spell[], spell: Spell, end: numbe
   return kept;
 }
 
+/** Minutes per bin of the household's day: the learned quiet is kept in 5-minute steps. */
+const BIN_MIN = 5;
+const BINS = MINUTES_PER_DAY / BIN_MIN;
+
+/** Per 5-minute bin of the day, the longest remembered spell that covered it (within `around`). Cached per spells list. */
+const coverCache = new WeakMap<readonly Spell[], Map<number, Float64Array>>();
+
+export function longestCovering(spells: readonly Spell[], aroundMs: number): Float64Array {
+  let byAround = coverCache.get(spells);
+  if (!byAround) coverCache.set(spells, (byAround = new Map()));
+  const cached = byAround.get(aroundMs);
+  if (cached) return cached;
+  const longest = new Float64Array(BINS);
+  const aroundMin = aroundMs / 60_000;
+  for (const [, length, startMinute] of spells) {
+    const from = startMinute - aroundMin;
+    const span = Math.min(MINUTES_PER_DAY, length / 60_000 + 2 * aroundMin);
+    for (let m = 0; m < span; m += BIN_MIN) {
+      const bin = Math.floor(((((from + m) % MINUTES_PER_DAY) + MINUTES_PER_DAY) % MINUTES_PER_DAY) / BIN_MIN);
+      if (length > longest[bin]!) longest[bin] = length;
+    }
+  }
+  byAround.set(aroundMs, longest);
+  return longest;
+}
+
 /**
- * How long a spell that began at local minute `minuteOfDay` may last before it alarms:
- * `factor` x the longest this household stayed quiet from that time of day on in its history,
- * kept within [floor, window]. A remembered spell counts from where it covered that time of day
- * (a night from 21:00 to 07:00 says a spell from 23:00 may last 8 h), or whole when it began up to
- * `around` before or after it, so a night cut in two by a trip to the toilet does not teach that
- * nights are short. The window (the pilots' fixed figure) is the ceiling, so a household is never
- * watched less closely than the fixed rule would; with nothing known of that time of day, the floor.
+ * How long a spell that began at local minute `minuteOfDay` may last before it alarms: the first
+ * moment it is `factor` x as long as the longest quiet spell this household had that covered
+ * that moment's time of day (within `around`), no sooner than `floor`, and never later than
+ * `window` (the pilots' fixed figure), so a household is never watched less closely than the
+ * fixed rule would. Judged by the moment, not the spell's start: a night that began early is still
+ * a night, and a morning with no wash after it is news; a night cut in two by the toilet is
+ * covered by the nights that were not.
  */
 export function usualQuietLimit(
   spells: readonly Spell[],
@@ -51,18 +77,13 @@ export function usualQuietLimit(
   learning: SpellLearning,
   window: number,
 ): { limit: number; longestUsual: number } {
-  const aroundMin = learning.around / 60_000;
-  let longest = 0;
-  for (const [, length, startMinute] of spells) {
-    const lengthMin = length / 60_000;
-    // Minutes from the remembered spell's start to this time of day.
-    const offset = (((minuteOfDay - startMinute) % MINUTES_PER_DAY) + MINUTES_PER_DAY) % MINUTES_PER_DAY;
-    let remaining: number;
-    if (offset <= lengthMin) remaining = lengthMin - offset + Math.min(offset, aroundMin);
-    else if (MINUTES_PER_DAY - offset <= aroundMin) remaining = lengthMin;
-    else continue;
-    if (remaining * 60_000 > longest) longest = remaining * 60_000;
+  const longest = longestCovering(spells, learning.around);
+  const step = BIN_MIN * 60_000;
+  for (let elapsed = Math.ceil(learning.floor / step) * step; elapsed < window; elapsed += step) {
+    const bin = Math.floor((((minuteOfDay + elapsed / 60_000) % MINUTES_PER_DAY) + MINUTES_PER_DAY) % MINUTES_PER_DAY / BIN_MIN);
+    const usual = longest[bin]!;
+    if (elapsed >= usual * learning.factor) return { limit: Math.max(learning.floor, elapsed), longestUsual: usual };
   }
-  const limit = Math.min(window, Math.max(learning.floor, Math.round(longest * learning.factor)));
-  return { limit, longestUsual: Math.round(longest) };
+  const end = Math.floor((((minuteOfDay + window / 60_000) % MINUTES_PER_DAY) + MINUTES_PER_DAY) % MINUTES_PER_DAY / BIN_MIN);
+  return { limit: window, longestUsual: longest[end]! };
 }

@@ -36,7 +36,7 @@ describe('device silent', () => {
   });
   describe('a wristband heard only at home (issue 14: 36% of the false alerts were bands out with their wearers)', () => {
     const band = { ...DEVICE, deviceId: 'band-1', heartbeatMs: 5 * MINUTE, homeRangeOnly: true };
-    const home = (lastDoorUseAt?: number): HouseholdContext => ({ id: DEVICE.householdId, tags: [], absences: [], memory: { signsOfLife: new Map(), lastDoorUseAt } });
+    const home = (lastDoorUseAt?: number): HouseholdContext => ({ id: DEVICE.householdId, tags: [], absences: [], memory: { signsOfLife: new Map(), lastDoorUseAt, homeRange: undefined } });
     const HOUR = 60 * MINUTE;
 
     test('silent from when the door was used: "out", not silent; back 5 h later, nothing was raised', () => {
@@ -44,10 +44,23 @@ describe('device silent', () => {
       expect(r.edges).toEqual([]);
     });
 
-    test('out and not heard for 12 h: raised then, saying it went out', () => {
-      const r = drive(evaluateDeviceSilent, rule, [{ at: T0, metrics: { battery_pct: 80 } }, { tick: T0 + 11 * MINUTE }, { tick: T0 + 12 * HOUR + 1 }], band, GATEWAY, home(T0 + 2 * MINUTE));
-      expect(r.edges.map((e) => [e.kind, e.at])).toEqual([['raise', T0 + 12 * HOUR + 1]]);
+    test('out and not heard for 16 h (a day out is 8-13 h): raised then, saying it went out', () => {
+      const r = drive(evaluateDeviceSilent, rule, [{ at: T0, metrics: { battery_pct: 80 } }, { tick: T0 + 11 * MINUTE }, { tick: T0 + 16 * HOUR + 1 }], band, GATEWAY, home(T0 + 2 * MINUTE));
+      expect(r.edges.map((e) => [e.kind, e.at])).toEqual([['raise', T0 + 16 * HOUR + 1]]);
       expect(r.edges[0]!.summary).toMatch(/went out as the door was used/);
+    });
+
+    test('while the household is reported away it is out all along, and out for 16 h after the absence ended', () => {
+      const away: HouseholdContext = { ...home(T0 + 2 * MINUTE), absences: [{ from: T0 + 5 * MINUTE, until: T0 + 72 * HOUR }] };
+      const r = drive(evaluateDeviceSilent, rule, [{ at: T0, metrics: { battery_pct: 80 } }, { tick: T0 + 11 * MINUTE }, { tick: T0 + 17 * HOUR }, { tick: T0 + 72 * HOUR + 16 * HOUR }], band, GATEWAY, away);
+      expect(r.edges.map((e) => [e.kind, e.at])).toEqual([['raise', T0 + 88 * HOUR]]);
+    });
+
+    test('in a home with no door contact to tell by, a silent band is out with its wearer', () => {
+      const noDoor: HouseholdContext = { id: DEVICE.householdId, tags: [], absences: [], memory: { signsOfLife: new Map(), lastDoorUseAt: undefined, homeRange: undefined } };
+      const r = drive(evaluateDeviceSilent, rule, [{ at: T0, metrics: { battery_pct: 80 } }, { tick: T0 + 11 * MINUTE }, { tick: T0 + 16 * HOUR + 1 }], band, GATEWAY, noDoor);
+      expect(r.edges.map((e) => [e.kind, e.at])).toEqual([['raise', T0 + 16 * HOUR + 1]]);
+      expect(r.edges[0]!.summary).toMatch(/went out \(/);
     });
 
     test('silent with no door use around it: silent after two heartbeats, as any device', () => {

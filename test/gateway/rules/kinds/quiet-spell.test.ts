@@ -72,28 +72,65 @@ describe('no water use judged by quiet spells (the default rule)', () => {
     expect(raises(h)[0]!.details).toMatchObject({ learned: false, limit: '12.0 h' });
   });
 
-  test('after 7 days a stop by day is raised at twice her longest spell from that time of day, long before the fixed 12 h', () => {
+  test('after 7 days a stop by day is raised when it is twice as long as her longest quiet at that time of day, long before the fixed 12 h', () => {
     h = ruleHarness(tempDir(), { rules: ONLY_WATER, households: [ELDER_80] });
-    // Day 9: the 10:00 flush and then nothing. From 10:00 her spells last 2.5 h (to 12:30).
+    // Day 9: the 10:00 flush and then nothing. Her afternoons are quiet 2.5 h at most (12:30-15:00,
+    // 15:00-17:30), so at 15:00 the spell is 5 h: twice that.
     feed(h, T0, T0 + 10 * DAY, (day) => (day < 9 ? regular : day === 9 ? regular.filter(([hour]) => hour <= 10) : []));
     const lastDraw = T0 + 9 * DAY + 10 * HOUR;
-    const [raise, ...more] = raises(h);
+    const [raise, again, ...more] = raises(h);
     expect(more).toEqual([]);
-    // 2 x 2.5 h = 5 h (above the 4 h floor).
     expect(Date.parse(raise!.at)).toBe(lastDraw + 5 * HOUR);
-    expect(raise!.grade).toBe('P2');
     expect(raise!.details).toMatchObject({ learned: true, longestUsual: '2.5 h', limit: '5.0 h' });
-    expect(raise!.summary).toContain("this household's quiet spells beginning around then lasted at most 2.5 h");
+    expect(raise!.summary).toContain("beyond this household's usual: its longest quiet at this time of day lasted 2.5 h");
+    // On the water meter's word alone (no door or band in this home to say she is in or out): a
+    // call to check now, the rule's P2 at the fixed 12 h if still nothing is drawn.
+    expect(raise!.grade).toBe('P4');
+    expect(raise!.summary).toContain('on the meter alone');
+    expect([again!.grade, Date.parse(again!.at), again!.details.escalated]).toEqual(['P2', lastDraw + 12 * HOUR, true]);
   });
 
-  test('her nights (20:00 to 07:00, 11 h) are hers: learned nights never raise, and a night twice as long is capped by the fixed 12 h', () => {
+  test('with a door in the home that stayed shut since her last draw, the learned limit is a P2 at once', () => {
+    const door = { deviceId: 'door-101', householdId: WATER_METER.householdId, heartbeatMs: HOUR };
+    h = ruleHarness(tempDir(), { rules: ONLY_WATER, households: [ELDER_80], devices: [WATER_METER, door] });
+    // She goes out and back every morning at 08:00 (the door opens twice), so the home has a door known.
+    for (let day = 0; day < 10; day++) {
+      h.engine.process({ deviceId: door.deviceId, at: T0 + day * DAY + 8 * HOUR, metrics: { contact_closed: 0 } }, door);
+      h.engine.process({ deviceId: door.deviceId, at: T0 + day * DAY + 8 * HOUR + MINUTE, metrics: { contact_closed: 1 } }, door);
+      feed(h, T0 + day * DAY, T0 + (day + 1) * DAY - INTERVAL, () => (day < 9 ? regular : regular.filter(([hour]) => hour <= 10)), 1_000 + day * 75);
+    }
+    const [raise, ...more] = raises(h);
+    expect(more).toEqual([]);
+    expect([raise!.grade, Date.parse(raise!.at)]).toEqual(['P2', T0 + 9 * DAY + 15 * HOUR]);
+  });
+
+  test('the door used after her last draw: she may be out, so the learned limit waits for the fixed window', () => {
+    const door = { deviceId: 'door-101', householdId: WATER_METER.householdId, heartbeatMs: HOUR };
+    h = ruleHarness(tempDir(), { rules: ONLY_WATER, households: [ELDER_80], devices: [WATER_METER, door] });
+    for (let day = 0; day < 10; day++) {
+      h.engine.process({ deviceId: door.deviceId, at: T0 + day * DAY + 8 * HOUR, metrics: { contact_closed: 0 } }, door);
+      h.engine.process({ deviceId: door.deviceId, at: T0 + day * DAY + 8 * HOUR + MINUTE, metrics: { contact_closed: 1 } }, door);
+      // Day 9: the 10:00 flush, then she leaves at 10:05.
+      if (day === 9) h.engine.process({ deviceId: door.deviceId, at: T0 + day * DAY + 10 * HOUR + 5 * MINUTE, metrics: { contact_closed: 0 } }, door);
+      feed(h, T0 + day * DAY, T0 + (day + 1) * DAY - INTERVAL, () => (day < 9 ? regular : regular.filter(([hour]) => hour <= 10)), 1_000 + day * 75);
+    }
+    expect(raises(h).map((a) => [a.grade, Date.parse(a.at)])).toEqual([['P2', T0 + 9 * DAY + 22 * HOUR]]);
+  });
+
+  test('her nights (20:00 to 07:00, 11 h) are hers: none raises; a night past the fixed 12 h is a call to check, and a morning past her usual the P2', () => {
     h = ruleHarness(tempDir(), { rules: ONLY_WATER, households: [ELDER_80] });
     // 14 regular days, then on day 14 the evening wash is her last draw.
-    feed(h, T0, T0 + 16 * DAY, (day) => (day < 14 ? regular : day === 14 ? regular : []));
+    feed(h, T0, T0 + 16 * DAY, (day) => (day <= 14 ? regular : []));
     const lastDraw = T0 + 14 * DAY + 20 * HOUR;
-    // 2 x 11 h = 22 h, capped at the fixed 12 h: recall never drops below the pilots' figure.
-    expect(raises(h).map((a) => Date.parse(a.at))).toEqual([lastDraw + 12 * HOUR]);
-    expect(raises(h)[0]!.details).toMatchObject({ learned: true, limit: '12.0 h' });
+    const [atWindow, beyond, ...more] = raises(h);
+    expect(more).toEqual([]);
+    // The fixed 12 h (08:00) is never passed over, but a night that long is her habit: P4.
+    expect([atWindow!.grade, Date.parse(atWindow!.at)]).toEqual(['P4', lastDraw + 12 * HOUR]);
+    expect(atWindow!.details).toMatchObject({ learned: true, limit: '12.0 h' });
+    expect(atWindow!.summary).toContain("within this household's habit at this time of day");
+    // Her nights end by 07:00: two hours past that (the rule's `around`) and still
+    // nothing drawn is beyond her usual, and the rule's own P2.
+    expect([beyond!.grade, Date.parse(beyond!.at), beyond!.details.escalated]).toEqual(['P2', T0 + 15 * DAY + 9 * HOUR, true]);
   });
 
   test('a dripping tap (0.2 L every 15 min) is not a draw: the spell goes on and is raised on time', () => {
@@ -114,7 +151,7 @@ describe('no water use judged by quiet spells (the default rule)', () => {
     });
     h = ruleHarness(tempDir(), { rules: ONLY_WATER, households: [away] });
     // Away from day 3 to day 6 (no water); back on day 6 at 07:00; day 9 she stops after the 10:00 flush.
-    feed(h, T0, T0 + 10 * DAY, (day) => (day >= 3 && day < 6 ? [] : day === 9 ? regular.filter(([hour]) => hour <= 10) : regular));
+    feed(h, T0, T0 + 9 * DAY + 15 * HOUR, (day) => (day >= 3 && day < 6 ? [] : day === 9 ? regular.filter(([hour]) => hour <= 10) : regular));
     const [raise, ...more] = raises(h);
     expect(more).toEqual([]);
     // Had the 3-day absence been learned, nothing would be raised before the fixed 12 h.
@@ -126,20 +163,29 @@ describe('no water use judged by quiet spells (the default rule)', () => {
 
 describe('usualQuietLimit', () => {
   const learning = { warmup: 7 * DAY, history: 14 * DAY, factor: 2, floor: 4 * HOUR, around: HOUR };
-  const night = (startHour: number, hours: number): [number, number, number] => [0, hours * HOUR, startHour * 60];
+  const spell = (startHour: number, hours: number): [number, number, number] => [0, hours * HOUR, startHour * 60];
 
-  test('a night cut in two by the toilet does not teach that nights are short', () => {
+  test('a night cut in two by the toilet does not teach that nights are short; a morning with no water after it is news', () => {
     // 21:00-07:00 one night; 21:00-02:00 and 02:00-07:00 another.
-    const spells = [night(21, 10), night(21, 5), night(2, 5)];
-    expect(usualQuietLimit(spells, 21 * 60 + 30, learning, 24 * HOUR).longestUsual).toBe(10 * HOUR);
-    // From 23:00 a 21:00-07:00 night still had 8 h to go, and an hour more for when a night begins.
-    expect(usualQuietLimit(spells, 23 * 60, learning, 24 * HOUR).longestUsual).toBe(9 * HOUR);
-    // From 08:00 no night says anything: the floor.
-    expect(usualQuietLimit(spells, 8 * 60, learning, 24 * HOUR)).toEqual({ limit: 4 * HOUR, longestUsual: 0 });
+    const spells = [spell(21, 10), spell(21, 5), spell(2, 5)];
+    // From 21:30 the night is covered by a 10 h spell until 08:00 (07:00 and an hour): quiet past
+    // that, a morning without water, alarms.
+    expect(usualQuietLimit(spells, 21 * 60 + 30, learning, 24 * HOUR)).toEqual({ limit: 10.5 * HOUR, longestUsual: 0 });
+    // Nights always cut in two (5 h each) still allow the whole night (twice 5 h): nothing before 07:30.
+    expect(usualQuietLimit([spell(21, 5), spell(2, 5)], 21 * 60 + 30, learning, 24 * HOUR).limit).toBe(10 * HOUR);
   });
 
-  test('within [floor, window]: nothing known is the floor, a long habit the window', () => {
+  test('within [floor, window]: nothing known is the floor, a habit ends an hour after it used to, the window caps it', () => {
     expect(usualQuietLimit([], 600, learning, 12 * HOUR).limit).toBe(4 * HOUR);
-    expect(usualQuietLimit([night(9, 11)], 600, learning, 12 * HOUR).limit).toBe(12 * HOUR);
+    // Quiet 09:00-20:00 was her habit: from 10:00, 21:00 is beyond it.
+    expect(usualQuietLimit([spell(9, 11)], 600, learning, 24 * HOUR).limit).toBe(11 * HOUR);
+    expect(usualQuietLimit([spell(9, 11)], 600, learning, 10 * HOUR).limit).toBe(10 * HOUR);
+  });
+
+  test('twice the longest: a 3 h habit at that time of day allows 6 h', () => {
+    // Quiet 13:00-16:00 every day; a spell from 13:00 is covered (by 3 h) until 17:00.
+    expect(usualQuietLimit([spell(13, 3)], 13 * 60, learning, 24 * HOUR).limit).toBe(4 * HOUR);
+    // From 12:00: covered by the 3 h habit (from 12:00 to 17:00); 6 h reached at 18:00, past it anyway.
+    expect(usualQuietLimit([spell(13, 3)], 12 * 60, learning, 24 * HOUR).limit).toBe(5 * HOUR);
   });
 });
