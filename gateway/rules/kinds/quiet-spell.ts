@@ -117,7 +117,7 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 
 export const evaluateQuietSpell: Evaluate<QuietSpellRule, QuietSpellState> = (rule, prev, input, { device, gateway, household }): Step<QuietSpellState> | undefined => {
   if (input.type === 'tick') {
-    if (prev && prev.openEpisode !== null) return escalation(rule, prev, input.at, device, household);
+    if (prev && prev.openEpisode !== null) return escalation(rule, prev, input.at, device, gateway, household);
     if (!prev) return undefined;
     const dueAt = quietSpellDueAt(rule, prev, windowFloor(household, input.at));
     if (input.at < dueAt) return { state: prev, wakeAt: dueAt };
@@ -177,7 +177,7 @@ export const evaluateQuietSpell: Evaluate<QuietSpellRule, QuietSpellState> = (ru
 
   const dueAt = quietSpellDueAt(rule, state, windowFloor(household, at));
   if (state.openEpisode !== null) {
-    if (!isDraw) return { ...(escalation(rule, state, at, device, household) ?? { state }), anomaly };
+    if (!isDraw) return { ...(escalation(rule, state, at, device, gateway, household) ?? { state }), anomaly };
     const unit = METRICS[rule.metric].unit;
     return {
       anomaly,
@@ -258,9 +258,11 @@ function raise(rule: QuietSpellRule, state: QuietSpellState, at: number, dueAt: 
 const gradeRank = (g: Grade): number => Number(g.slice(1));
 
 /** An open call to check, raised again at the rule's grade when the spell is beyond the household's usual. */
-function escalation(rule: QuietSpellRule, s: QuietSpellState, at: number, device: DeviceContext, household: HouseholdContext | undefined): Step<QuietSpellState> | undefined {
+function escalation(rule: QuietSpellRule, s: QuietSpellState, at: number, device: DeviceContext, gateway: GatewayContext, household: HouseholdContext | undefined): Step<QuietSpellState> | undefined {
   if (s.escalateAt == null) return undefined;
   if (at < s.escalateAt) return { state: s, wakeAt: s.escalateAt };
+  // A meter gone silent meanwhile says nothing more of the household ("device silent" says it).
+  if (silentFor(s, at, gateway) > 2 * device.heartbeatMs) return { state: s };
   const corroborated = corroboratedGrade(rule.corroboration, household, device.deviceId, at);
   const grade = corroborated.grade ?? rule.grade;
   return {

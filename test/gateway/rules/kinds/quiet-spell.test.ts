@@ -90,6 +90,17 @@ describe('no water use judged by quiet spells (the default rule)', () => {
     expect([again!.grade, Date.parse(again!.at), again!.details.escalated]).toEqual(['P2', lastDraw + 12 * HOUR, true]);
   });
 
+  test('a call to check on the meter alone is not raised again while the meter is silent ("device silent" says that)', async () => {
+    h = ruleHarness(tempDir(), { rules: ONLY_WATER, households: [ELDER_80] });
+    const lastDraw = T0 + 9 * DAY + 10 * HOUR;
+    feed(h, T0, lastDraw + 5 * HOUR, (day) => (day < 9 ? regular : regular.filter(([hour]) => hour <= 10)));
+    expect(raises(h).map((a) => a.grade)).toEqual(['P4']);
+    // The meter's last reading is the one at 15:00; the clock runs on past the fixed 12 h.
+    await h.clock.advanceTo(lastDraw + 14 * HOUR);
+    expect(raises(h).map((a) => a.grade)).toEqual(['P4']);
+    expect(h.outbox.peek(10).map((e) => e.alert.grade)).toEqual(['P4']);
+  });
+
   test('with a door in the home that stayed shut since her last draw, the learned limit is a P2 at once', () => {
     const door = { deviceId: 'door-101', householdId: WATER_METER.householdId, heartbeatMs: HOUR };
     h = ruleHarness(tempDir(), { rules: ONLY_WATER, households: [ELDER_80], devices: [WATER_METER, door] });
