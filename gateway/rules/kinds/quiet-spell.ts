@@ -204,7 +204,7 @@ function raise(rule: QuietSpellRule, state: QuietSpellState, at: number, dueAt: 
   // learned limit waits for the fixed one (a door opened to lock up at bedtime is no trip, so no less).
   // Only for a rule that looks at the household's other devices (corroboration): the welfare
   // check's own water signal judges water alone.
-  if (rule.corroboration && wentOutSince(household, state.spellStart, at, device.heartbeatMs, { doorAlone: true })) {
+  if (rule.corroboration && wentOutSince(household, state.spellStart, at, device.heartbeatMs, { doorAlone: () => true })) {
     const fixedAt = dueAt - limit + Math.max(limit, rule.window);
     if (at < fixedAt) return { state, wakeAt: fixedAt };
   }

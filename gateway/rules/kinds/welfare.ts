@@ -8,6 +8,7 @@ import { defineKind } from './kind-api.js';
 import { evaluateQuietSpell, limitOf, quietSpellStateSchema, shiftQuietSpell, spellLearningSchema, type QuietSpellRule, type QuietSpellState } from './quiet-spell.js';
 import { silenceBetween } from '../../../lib/time/offline-spans.js';
 import { wentOutSince } from '../measures/signs-of-life.js';
+import { localParts } from '../../../lib/time/local-time.js';
 import { evaluateNoChange, noChangeStateSchema, shiftNoChange, type NoChangeRule, type NoChangeState } from './no-change.js';
 
 /**
@@ -89,10 +90,10 @@ export const evaluateWelfare: Evaluate<WelfareRule, WelfareState> = (rule, prev,
   const at = input.type === 'reading' ? input.reading.at : input.at;
   // Water is quiet beyond this household's usual (or the fixed window); the door must have been
   // quiet as long: no one came or went.
-  // Her home-range band silent since the last draw: she went out with it; "inside and no sign of
-  // life" is then not known, and a learned limit shorter than the fixed window waits for it. A door
-  // used after the last draw alone does not: she may have locked up for the night.
-  const wentOut = waterState !== undefined && wentOutSince(ctx.household, waterState.spellStart, at, water.signal!.heartbeatMs, { doorAlone: false });
+  // Her home-range band silent since the last draw, or the door used by day after it: she went out;
+  // "inside and no sign of life" is then not known, and a learned limit shorter than the fixed
+  // window waits for it. A door used in the evening or at night does not: she may have locked up.
+  const wentOut = waterState !== undefined && wentOutSince(ctx.household, waterState.spellStart, at, water.signal!.heartbeatMs, { doorAlone: (t) => byDay(t, ctx.gateway.timeZone) });
   const learnedLimit = waterState ? limitOf(waterRule(rule), waterState).limit : rule.window;
   const limit = wentOut ? Math.max(learnedLimit, rule.window) : learnedLimit;
   const doorQuietSince = doorState ? Math.max(doorState.lastChangeAt, doorState.seenSince) : Number.POSITIVE_INFINITY;
@@ -137,6 +138,12 @@ export const evaluateWelfare: Evaluate<WelfareRule, WelfareState> = (rule, prev,
     },
   };
 };
+
+/** 06:00-19:00 local: a door used then with no water after it is someone going out, not locking up for the night. */
+function byDay(at: number, timeZone: string): boolean {
+  const minute = localParts(at, timeZone).minuteOfDay;
+  return minute >= 6 * 60 && minute < 19 * 60;
+}
 
 export const shiftWelfare = (s: WelfareState, d: number): WelfareState => ({
   ...s,

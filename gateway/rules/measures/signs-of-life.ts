@@ -33,10 +33,10 @@ export function corroboratedGrade(
  * spell, less `slackMs` for when its meter reported it): a door used after it, or a wristband heard
  * only at home that fell silent after it; not while such a band is still heard (she is in). A door
  * opened to lock up for the night looks the same as one she left by in a home without a band:
- * `doorAlone` says whether the door alone counts (it postpones a P2 to its fixed window, never
- * beyond; the P1 welfare check does not wait on it).
+ * `doorAlone` says whether a door use alone counts, given when it was (the no-water rule takes any:
+ * it only postpones a P2 to its fixed window; the P1 welfare check only one by day).
  */
-export function wentOutSince(household: HouseholdContext | undefined, since: number, at: number, slackMs: number, o: { doorAlone: boolean }): boolean {
+export function wentOutSince(household: HouseholdContext | undefined, since: number, at: number, slackMs: number, o: { doorAlone: (doorUsedAt: number) => boolean }): boolean {
   const memory = household?.memory;
   if (!memory) return false;
   const band = memory.homeRange;
@@ -44,5 +44,5 @@ export function wentOutSince(household: HouseholdContext | undefined, since: num
   const bandIn = band !== undefined && at - band.heardAt <= 2 * band.heartbeatMs;
   const bandOut = band !== undefined && !bandIn && band.heardAt > since - slackMs;
   if (bandOut) return true;
-  return o.doorAlone && !bandIn && memory.lastDoorUseAt !== undefined && memory.lastDoorUseAt > since - slackMs;
+  return !bandIn && memory.lastDoorUseAt !== undefined && memory.lastDoorUseAt > since - slackMs && o.doorAlone(memory.lastDoorUseAt);
 }
