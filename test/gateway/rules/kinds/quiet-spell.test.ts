@@ -101,31 +101,32 @@ describe('no water use judged by quiet spells (the default rule)', () => {
     expect(h.outbox.peek(10).map((e) => e.alert.grade)).toEqual(['P4']);
   });
 
-  test('with a door in the home that stayed shut since her last draw, the learned limit is a P2 at once', () => {
+  /**
+   * A home with a door contact: she goes out and back every morning at 08:00 (so a door is known),
+   * keeps her regular days, and on day 9 draws nothing after the 10:00 flush; `leavesAt` on day 9.
+   */
+  function homeWithDoor(leavesAt?: number): void {
     const door = { deviceId: 'door-101', householdId: WATER_METER.householdId, heartbeatMs: HOUR };
     h = ruleHarness(tempDir(), { rules: ONLY_WATER, households: [ELDER_80], devices: [WATER_METER, door] });
-    // She goes out and back every morning at 08:00 (the door opens twice), so the home has a door known.
     for (let day = 0; day < 10; day++) {
       h.engine.process({ deviceId: door.deviceId, at: T0 + day * DAY + 8 * HOUR, metrics: { contact_closed: 0 } }, door);
       h.engine.process({ deviceId: door.deviceId, at: T0 + day * DAY + 8 * HOUR + MINUTE, metrics: { contact_closed: 1 } }, door);
+      if (day === 9 && leavesAt !== undefined) h.engine.process({ deviceId: door.deviceId, at: leavesAt, metrics: { contact_closed: 0 } }, door);
       feed(h, T0 + day * DAY, T0 + (day + 1) * DAY - INTERVAL, () => (day < 9 ? regular : regular.filter(([hour]) => hour <= 10)), 1_000 + day * 75);
     }
-    const [raise, ...more] = raises(h);
+  }
+
+  test('with a door in the home that stayed shut since her last draw, the learned limit is a P2 at once', () => {
+    homeWithDoor();
+    const [raise, ...more] = raises(h!);
     expect(more).toEqual([]);
     expect([raise!.grade, Date.parse(raise!.at)]).toEqual(['P2', T0 + 9 * DAY + 15 * HOUR]);
   });
 
   test('the door used after her last draw: she may be out, so the learned limit waits for the fixed window', () => {
-    const door = { deviceId: 'door-101', householdId: WATER_METER.householdId, heartbeatMs: HOUR };
-    h = ruleHarness(tempDir(), { rules: ONLY_WATER, households: [ELDER_80], devices: [WATER_METER, door] });
-    for (let day = 0; day < 10; day++) {
-      h.engine.process({ deviceId: door.deviceId, at: T0 + day * DAY + 8 * HOUR, metrics: { contact_closed: 0 } }, door);
-      h.engine.process({ deviceId: door.deviceId, at: T0 + day * DAY + 8 * HOUR + MINUTE, metrics: { contact_closed: 1 } }, door);
-      // Day 9: the 10:00 flush, then she leaves at 10:05.
-      if (day === 9) h.engine.process({ deviceId: door.deviceId, at: T0 + day * DAY + 10 * HOUR + 5 * MINUTE, metrics: { contact_closed: 0 } }, door);
-      feed(h, T0 + day * DAY, T0 + (day + 1) * DAY - INTERVAL, () => (day < 9 ? regular : regular.filter(([hour]) => hour <= 10)), 1_000 + day * 75);
-    }
-    expect(raises(h).map((a) => [a.grade, Date.parse(a.at)])).toEqual([['P2', T0 + 9 * DAY + 22 * HOUR]]);
+    // Day 9: the 10:00 flush, then she leaves at 10:05.
+    homeWithDoor(T0 + 9 * DAY + 10 * HOUR + 5 * MINUTE);
+    expect(raises(h!).map((a) => [a.grade, Date.parse(a.at)])).toEqual([['P2', T0 + 9 * DAY + 22 * HOUR]]);
   });
 
   test('her nights (20:00 to 07:00, 11 h) are hers: none raises; a night past the fixed 12 h is a call to check, and a morning past her usual the P2', () => {
