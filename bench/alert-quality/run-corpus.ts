@@ -14,7 +14,7 @@ export interface CorpusRun {
   /** Every alert the engine raised or cleared, in the order it committed them. */
   alerts: Alert[];
   readings: number;
-  /** CPU-free figure: how long the run took on the wall clock. */
+  /** How long the run took on the wall clock (a machine's figure, not the rules'). */
   ms: number;
   book: RuleBook;
 }

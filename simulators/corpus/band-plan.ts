@@ -2,7 +2,7 @@ import { DAY, HOUR, MINUTE } from '../models/common.js';
 import type { HeartTraits } from './personas.js';
 import type { Rng } from './random.js';
 import { firstReportFrom, reportTime, type ReportGrid } from './report-grid.js';
-import { countBelow, mergeSpans, spanAt, type Span, type Timeline } from './timeline.js';
+import { countBelow, lastSpanFrom, mergeSpans, spanAt, type Span, type Timeline } from './timeline.js';
 
 /**
  * The wristband of a household: heard only at home (silent while its wearer is out), worn day and
@@ -39,14 +39,7 @@ export interface BandPlan {
 /** The battery in percent, not rounded. */
 export function bandBatteryAt(band: Pick<BandPlan, 'charges' | 'heart' | 'start'>, t: number): number {
   const { charges, heart } = band;
-  let lo = 0;
-  let hi = charges.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (charges[mid]!.from <= t) lo = mid + 1;
-    else hi = mid;
-  }
-  const last = charges[lo - 1];
+  const last = lastSpanFrom(charges, t);
   if (!last) return Math.max(0, heart.startPct - (heart.drainPctPerDay * (t - band.start)) / DAY);
   if (t < last.until) return last.startPct + ((100 - last.startPct) * (t - last.from)) / (last.until - last.from);
   return Math.max(0, 100 - (heart.drainPctPerDay * (t - last.until)) / DAY);

@@ -129,8 +129,8 @@ export function countBelow(values: ArrayLike<number>, x: number): number {
   return lo;
 }
 
-/** The span of sorted, non-overlapping `spans` that holds `t`, if any. */
-export function spanAt(spans: readonly Span[], t: number): Span | undefined {
+/** The last of sorted, non-overlapping `spans` that began at or before `t` (it may have ended), if any. */
+export function lastSpanFrom<S extends Span>(spans: readonly S[], t: number): S | undefined {
   let lo = 0;
   let hi = spans.length;
   while (lo < hi) {
@@ -138,6 +138,11 @@ export function spanAt(spans: readonly Span[], t: number): Span | undefined {
     if (spans[mid]!.from <= t) lo = mid + 1;
     else hi = mid;
   }
-  const s = spans[lo - 1];
+  return spans[lo - 1];
+}
+
+/** The span of sorted, non-overlapping `spans` that holds `t`, if any. */
+export function spanAt(spans: readonly Span[], t: number): Span | undefined {
+  const s = lastSpanFrom(spans, t);
   return s && t < s.until ? s : undefined;
 }
