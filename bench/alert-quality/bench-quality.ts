@@ -49,7 +49,7 @@ export async function benchQuality(o: QualityBenchOptions): Promise<{ perSeed: R
     const f = figures.false_alarms_per_100_household_days;
     o.log(
       `alert quality, seed ${seed}: ${figures.households} households x ${o.days} days, ${figures.readings} readings in ${Math.round(figures.ms / 1000)} s; ` +
-        `recall ${figures.found}/${figures.trueEvents}, max delay ratio ${figures.max_detection_delay_ratio}; ` +
+        `recall ${figures.found}/${figures.trueEvents}${figures.censored ? ` (${figures.censored} too near the end to count)` : ""}, max delay ratio ${figures.max_detection_delay_ratio}; ` +
         `false per 100 household-days: tickets ${f.tickets} (P1/P2 ${f.ticketsP1P2}), alerts ${f.alerts} (P1/P2 ${f.alertsP1P2}); upkeep tickets ${figures.upkeep_tickets_per_100_household_days}`,
     );
     for (const [rule, r] of Object.entries(figures.byRule)) {

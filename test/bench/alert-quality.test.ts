@@ -26,9 +26,10 @@ describe('alert quality on 60 households x 30 days of seeded life (seed 7)', () 
     expect(q.max_detection_delay_ratio).toBeLessThanOrEqual(1.05);
   });
 
-  test('false alarms stay a small fraction of what fixed thresholds raised', () => {
+  test('false alarms stay a small fraction of what fixed thresholds raised: P1/P2 within the target of 0.3 per 100 household-days', () => {
     const f = q.false_alarms_per_100_household_days;
-    expect(f.ticketsP1P2, JSON.stringify(q.byRule)).toBeLessThanOrEqual(3);
-    expect(f.tickets, JSON.stringify(q.byRule)).toBeLessThanOrEqual(8);
+    expect(f.ticketsP1P2, JSON.stringify(q.byRule)).toBeLessThanOrEqual(0.3);
+    // Most of what is left are calls to check (P4) at an 80+ elder's fixed 12 h (bench README).
+    expect(f.tickets, JSON.stringify(q.byRule)).toBeLessThanOrEqual(5);
   });
 });

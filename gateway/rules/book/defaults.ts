@@ -10,10 +10,13 @@ export const DEFAULT_RULES: readonly RuleConfig[] = [
   // Shanghai, Shenzhen and Taicang pilots: less than 10 L in 24 h. The pilots compare with the
   // household's own history: a quiet spell (nothing drawn, a flush or more) alarms beyond twice the
   // longest this household stayed quiet from that time of day on in the last 14 days, no sooner
-  // than 4 h and never later than the fixed window, which applies alone for the first 7 days.
-  // One quiet sensor while another shows life in the last 6 h (the door used) is a stay-in day or
-  // a trip, not a dispatch: a P4 "call to check". Both quiet stays P2, and the welfare check below
-  // raises P1 when both are quiet for 12 h.
+  // than 4 h and never later than the fixed window (12 h for an elder of 80+ living alone), which
+  // applies alone for the first 7 days, on the meter alone (nothing in the home to say she is in),
+  // and counted from the door once it was used after the last draw (she may be out).
+  // Grade by confidence: water alone is a P4 "call to check". It dispatches (P2) at 24 h only in a
+  // home with no door contact: where there is one, the welfare check below (water and door quiet
+  // together) is the dispatch. A home known empty (her band gone out with her, not back from a
+  // reported absence) is called once at 24 h, never dispatched.
   {
     id: 'no-water-use',
     kind: 'quiet-spell',
@@ -23,11 +26,13 @@ export const DEFAULT_RULES: readonly RuleConfig[] = [
     minDraw: 1,
     learn: { warmup: '7d', history: '14d', factor: 2, floor: '4h', around: '2h' },
     grade: 'P2',
+    dispatch: { after: '24h', inHomesWithDoor: false },
     corroboration: { grade: 'P4', within: '6h' },
   },
   // A door unused for a day while water was drawn is a stay-in day: nothing is raised while
-  // another device showed life in the last 24 h (the welfare check watches both quiet together).
-  { id: 'no-door-activity', kind: 'no-change', title: 'no door activity', metric: 'contact_closed', window: '24h', grade: 'P2', corroboration: { grade: 'none', within: '24h' } },
+  // another device showed life in the last 24 h. It speaks only for a home whose door is its one
+  // sensor of life (soleSignal): with a meter too, the welfare check watches both quiet together.
+  { id: 'no-door-activity', kind: 'no-change', title: 'no door activity', metric: 'contact_closed', window: '24h', grade: 'P2', corroboration: { grade: 'none', within: '24h' }, soleSignal: true },
   // No pilot publishes a fixed figure: all compare with the household's own history.
   {
     id: 'electricity-anomaly',
@@ -39,10 +44,10 @@ export const DEFAULT_RULES: readonly RuleConfig[] = [
     belowRatio: 0.3,
     grade: 'P2',
   },
-  // Both quiet together is graver than either: a P1 welfare check after 12 h, and once the
+  // Both quiet together is graver than either: a P1 welfare check after 24 h, and once the
   // household is learned, when both have been quiet twice as long as its longest usual spell at
   // that time of day (at least 4 h, at most 24 h): an early night is hers, a morning without
-  // water or door is news.
+  // water or door is news. Not while the home is known empty: "inside and still" needs her inside.
   {
     id: 'welfare-check',
     kind: 'welfare',

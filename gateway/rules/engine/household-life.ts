@@ -27,6 +27,7 @@ interface Memory extends HouseholdMemory {
   signsOfLife: Map<string, number>;
   lastDoorUseAt: number | undefined;
   homeRange: { heardAt: number; heartbeatMs: number } | undefined;
+  lifeSensors: Set<string>;
 }
 
 /**
@@ -47,7 +48,7 @@ export class HouseholdLife {
   restore(householdId: string, raw: unknown): LifeState | undefined {
     const parsed = lifeStateSchema.safeParse(raw);
     if (!parsed.success) return undefined;
-    this.#memories.set(householdId, { signsOfLife: new Map(parsed.data.life), lastDoorUseAt: parsed.data.doorUseAt ?? undefined, homeRange: undefined });
+    this.#memories.set(householdId, { signsOfLife: new Map(parsed.data.life), lastDoorUseAt: parsed.data.doorUseAt ?? undefined, homeRange: undefined, lifeSensors: new Set() });
     for (const [deviceId, at] of parsed.data.life) this.#stored.set(deviceId, at);
     return parsed.data;
   }
@@ -58,6 +59,7 @@ export class HouseholdLife {
     const { volume_l, contact_closed } = reading.metrics;
     if (volume_l === undefined && contact_closed === undefined) return undefined;
     const last = this.#lastValues.get(device.deviceId);
+    if (!last) this.#memoryFor(device.householdId).lifeSensors.add(device.deviceId);
     const water = volume_l !== undefined && last?.volume_l !== undefined && volume_l - last.volume_l >= WATER_L;
     const door = contact_closed !== undefined && last?.contact_closed !== undefined && contact_closed !== last.contact_closed;
     if (!last) this.#lastValues.set(device.deviceId, { volume_l, contact_closed });
@@ -68,7 +70,7 @@ export class HouseholdLife {
     if (!water && !door) return undefined;
 
     let memory = this.#memories.get(device.householdId);
-    if (!memory) this.#memories.set(device.householdId, (memory = { signsOfLife: new Map(), lastDoorUseAt: undefined, homeRange: undefined }));
+    if (!memory) this.#memories.set(device.householdId, (memory = { signsOfLife: new Map(), lastDoorUseAt: undefined, homeRange: undefined, lifeSensors: new Set() }));
     memory.signsOfLife.set(device.deviceId, Math.max(reading.at, memory.signsOfLife.get(device.deviceId) ?? 0));
     if (door) memory.lastDoorUseAt = Math.max(reading.at, memory.lastDoorUseAt ?? 0);
     if (!door && reading.at - (this.#stored.get(device.deviceId) ?? Number.NEGATIVE_INFINITY) < STORE_EVERY_MS) return undefined;
@@ -79,9 +81,15 @@ export class HouseholdLife {
   /** A wristband heard only at home reported: its wearer is in (kept in memory; not a sign of life, it may lie on a table). */
   #heardAtHome(reading: Reading, device: DeviceContext): void {
     let memory = this.#memories.get(device.householdId);
-    if (!memory) this.#memories.set(device.householdId, (memory = { signsOfLife: new Map(), lastDoorUseAt: undefined, homeRange: undefined }));
+    if (!memory) this.#memories.set(device.householdId, (memory = { signsOfLife: new Map(), lastDoorUseAt: undefined, homeRange: undefined, lifeSensors: new Set() }));
     if (!memory.homeRange) memory.homeRange = { heardAt: reading.at, heartbeatMs: device.heartbeatMs };
     else if (reading.at > memory.homeRange.heardAt) memory.homeRange.heardAt = reading.at;
+  }
+
+  #memoryFor(householdId: string): Memory {
+    let memory = this.#memories.get(householdId);
+    if (!memory) this.#memories.set(householdId, (memory = { signsOfLife: new Map(), lastDoorUseAt: undefined, homeRange: undefined, lifeSensors: new Set() }));
+    return memory;
   }
 
   /** The household's memory, live; undefined while nothing is known of it. */

@@ -3,6 +3,7 @@ import { durationSchema, formatDuration } from '../../../lib/time/duration.js';
 import { idSchema } from '../../../lib/ids.js';
 import { silenceBetween } from '../../../lib/time/offline-spans.js';
 import { isAway, windowFloor } from '../measures/absence.js';
+import { awayFromHome } from '../measures/signs-of-life.js';
 import { gradeSchema } from '../../../contract/alert.js';
 import { cooldownSchema } from './kind-api.js';
 import type { Evaluate, Step } from './kind-api.js';
@@ -86,6 +87,9 @@ export const evaluateDeviceSilent: Evaluate<DeviceSilentRule, DeviceSilentState>
       return { state: prev, wakeAt: absence.until + rule.outFor };
     }
     if (outFor < rule.outFor) return { state: prev, wakeAt: input.at + (rule.outFor - outFor) };
+    // Her home still empty (nothing drawn, the door unused since she left): out, not silent; looked
+    // at again every outFor.
+    if (awayFromHome(household, input.at, device.heartbeatMs)) return { state: prev, wakeAt: input.at + rule.outFor };
   }
   const since = new Date(prev.lastSeenAt).toISOString();
   return {

@@ -38,6 +38,8 @@ export interface HouseholdMemory {
    * undefined = none heard since the gateway started (kept in memory only: a restart forgets it).
    */
   readonly homeRange: { heardAt: number; heartbeatMs: number } | undefined;
+  /** The household's devices that report a sign-of-life metric (water, a door), heard since the gateway started. */
+  readonly lifeSensors: ReadonlySet<string>;
 }
 
 /** One reported absence, [from, until) in ms. */

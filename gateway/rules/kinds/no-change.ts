@@ -6,7 +6,7 @@ import { silenceBetween } from '../../../lib/time/offline-spans.js';
 import { isAway, windowFloor } from '../measures/absence.js';
 import { gradeSchema } from '../../../contract/alert.js';
 import { cooldownSchema, corroborationSchema } from './kind-api.js';
-import { corroboratedGrade } from '../measures/signs-of-life.js';
+import { awayFromHome, corroboratedGrade, otherLifeSensor } from '../measures/signs-of-life.js';
 import type { Evaluate, GatewayContext, HouseholdContext, Step } from './kind-api.js';
 import { defineKind } from './kind-api.js';
 import type { DeviceContext } from '../../../contract/device-context.js';
@@ -25,6 +25,12 @@ export const noChangeRuleSchema = z
     grade: gradeSchema,
     /** Another device of the household showing life meanwhile lowers the grade. @default none */
     corroboration: corroborationSchema,
+    /**
+     * Raise only in a home where this device is the only one that reports signs of life (no water
+     * meter or other door heard since the gateway started): where there is another, the welfare check judges them together,
+     * and this alone would be a second ticket for the same quiet. @default false
+     */
+    soleSignal: z.boolean().default(false),
     cooldown: cooldownSchema,
   })
   .strict();
@@ -49,6 +55,11 @@ function raise(rule: NoChangeRule, s: NoChangeState, at: number, device: DeviceC
   const episode = dueAt(rule, s, floor);
   const corroborated = corroboratedGrade(rule.corroboration, household, device.deviceId, at);
   if (corroborated.holdUntil !== undefined) return { state: s, wakeAt: corroborated.holdUntil };
+  // A rule that reads the household's other devices holds while its home is known empty (not back
+  // from a reported absence, a band gone out with her): a door unused then is no news. Looked at
+  // again with the device's next report.
+  if (rule.corroboration && awayFromHome(household, at, device.heartbeatMs)) return { state: s };
+  if (rule.soleSignal && otherLifeSensor(household, device.deviceId)) return { state: s };
   return {
     state: { ...s, openEpisode: episode },
     edge: {

@@ -9,7 +9,7 @@ import { counterIncrease, EPSILON } from '../measures/counter-increase.js';
 import { rememberSpell, usualQuietLimit, type Spell, type SpellLearning } from '../measures/quiet-spells.js';
 import { gradeSchema, type Grade } from '../../../contract/alert.js';
 import { cooldownSchema, corroborationSchema } from './kind-api.js';
-import { corroboratedGrade, wentOutSince } from '../measures/signs-of-life.js';
+import { awayFromHome, corroboratedGrade, otherLifeSensor } from '../measures/signs-of-life.js';
 import type { Evaluate, GatewayContext, HouseholdContext, Step } from './kind-api.js';
 import { defineKind } from './kind-api.js';
 import type { DeviceContext } from '../../../contract/device-context.js';
@@ -63,6 +63,14 @@ export const quietSpellRuleSchema = z
     /** Learn the household's own spells; absent = the window alone. */
     learn: spellLearningSchema.optional(),
     grade: gradeSchema,
+    /**
+     * When the rule's grade applies (a dispatch): from `after` of quiet (counted from the last sign
+     * of life: the draw, or the door used after it); a raise before it is a call to check
+     * (learn.habitGrade, P4), raised again at the rule's grade then. `inHomesWithDoor: false`: in a
+     * home whose door contact is known, the welfare check (water and door quiet together) is the
+     * dispatch, and this rule only calls to check. Absent = the rule's grade at once (its habit aside).
+     */
+    dispatch: z.object({ after: durationSchema, inHomesWithDoor: z.boolean().default(true) }).strict().optional(),
     /** Another device of the household showing life meanwhile lowers the grade. @default none */
     corroboration: corroborationSchema,
     cooldown: cooldownSchema,
@@ -199,50 +207,69 @@ function raise(rule: QuietSpellRule, state: QuietSpellState, at: number, dueAt: 
   const corroborated = corroboratedGrade(rule.corroboration, household, device.deviceId, at);
   if (corroborated.holdUntil !== undefined) return { state, wakeAt: corroborated.holdUntil };
   const { limit, longestUsual } = limitOf(rule, state);
-  // The door used, or her home-range band silent, since the last draw (whose reading may come up to
-  // a report interval later): she may have gone out, and a trip is not her habit's quiet. A
-  // learned limit waits for the fixed one (a door opened to lock up at bedtime is no trip, so no less).
-  // Only for a rule that looks at the household's other devices (corroboration): the welfare
-  // check's own water signal judges water alone.
-  if (rule.corroboration && wentOutSince(household, state.spellStart, at, device.heartbeatMs, { doorAlone: () => true })) {
-    const fixedAt = dueAt - limit + Math.max(limit, rule.window);
-    if (at < fixedAt) return { state, wakeAt: fixedAt };
-  }
-  // Grade by confidence. At the ceiling, while her history says a spell this long is usual at this
-  // time of day: a call to check now, the rule's grade once it is beyond her usual. Before the
-  // ceiling, on the meter's word alone (no door or band known in the home to say she is in): a
-  // call to check now, the rule's grade at the ceiling.
-  let habit: { grade: Grade; escalateAt: number; why: string } | undefined;
+  const start = dueAt - limit;
+  // Only a rule that looks at the household's other devices (corroboration) reads the door and the
+  // band: the welfare check's own water signal judges water alone.
+  const sees = rule.corroboration !== undefined;
+  // The door used since the last draw (whose reading may come up to a report interval later): she
+  // was up then, or went out, and a trip is not her habit's quiet. The fixed window counts from the
+  // door, her last sign of life, and a learned limit waits for it.
+  const door = sees ? household?.memory?.lastDoorUseAt : undefined;
+  const doorSince = door !== undefined && door > state.spellStart - device.heartbeatMs ? door : undefined;
+  const quietSince = Math.max(start, doorSince ?? Number.NEGATIVE_INFINITY);
+  // Never later than the fixed window, or the dispatch, from the last draw: a door in daily use
+  // while nothing is drawn for days is still a call to check.
+  const fixedAt = Math.min(quietSince + Math.max(limit, rule.window), start + Math.max(limit, rule.window, rule.dispatch?.after ?? 0));
+  if (doorSince !== undefined && at < fixedAt) return { state, wakeAt: fixedAt };
+  // The meter alone (no door contact or home-range band known in the home to say she is in) cannot
+  // tell a day out from a day down: a learned limit waits for the fixed window.
+  const meterAlone = sees && (!household?.memory || (household.memory.lastDoorUseAt === undefined && household.memory.homeRange === undefined));
+  if (meterAlone && at < fixedAt) return { state, wakeAt: fixedAt };
+  // Her home known empty (not back from a reported absence, her band gone out with her): no one is
+  // inside to be still. One call to check once she has been gone as long as a dispatch would wait.
+  const away = sees ? awayFromHome(household, at, device.heartbeatMs) : undefined;
+  const awayCallAt = quietSince + (rule.dispatch?.after ?? 2 * rule.window);
+  if (away && at < awayCallAt) return { state, wakeAt: awayCallAt };
+
+  // Grade by confidence: a call to check (learn.habitGrade, P4), raised again at the rule's grade
+  // once there is more to say. At the ceiling while her history says a spell this long is usual at
+  // this time of day: once beyond her usual. Before `dispatch.after`: then. In a home the welfare
+  // check dispatches for, or known empty (she is out, not down): never.
+  const checks: { escalateAt: number; why: string }[] = [];
   const ceiling = rule.learn?.ceiling ?? rule.window;
-  if (rule.learn && longestUsual !== null) {
-    const start = dueAt - limit;
-    if (limit >= ceiling) {
-      const beyond = usualQuietLimit(state.spells as Spell[], state.spellMinute, rule.learn as SpellLearning, 2 * limit).limit;
-      if (beyond > limit) habit = { grade: rule.learn.habitGrade, escalateAt: start + beyond, why: "within this household's habit at this time of day" };
-    } else if (!household?.memory || (household.memory.lastDoorUseAt === undefined && household.memory.homeRange === undefined)) {
-      habit = { grade: rule.learn.habitGrade, escalateAt: start + ceiling, why: 'on the meter alone (no door or band known in this home)' };
-    }
+  if (rule.learn && longestUsual !== null && at - start >= ceiling) {
+    const beyond = usualQuietLimit(state.spells as Spell[], state.spellMinute, rule.learn as SpellLearning, 2 * ceiling).limit;
+    if (beyond > at - start) checks.push({ escalateAt: start + beyond, why: "within this household's habit at this time of day" });
   }
+  if (rule.dispatch && at - quietSince < rule.dispatch.after) {
+    checks.push({ escalateAt: quietSince + rule.dispatch.after, why: `quiet for less than ${formatDuration(rule.dispatch.after)}` });
+  }
+  const welfareDispatches = sees && rule.dispatch?.inHomesWithDoor === false && (household?.memory?.lastDoorUseAt !== undefined || otherLifeSensor(household, device.deviceId));
+  const escalateAt = away || welfareDispatches || checks.length === 0 ? null : Math.max(...checks.map((c) => c.escalateAt));
+  const callGrade = rule.learn?.habitGrade ?? 'P4';
+  const check = away !== undefined || welfareDispatches || checks.length > 0;
+  const grade = check && (!corroborated.grade || gradeRank(callGrade) > gradeRank(corroborated.grade)) ? callGrade : corroborated.grade;
+  const why = away ? away.why : welfareDispatches ? 'a home with a door contact: the welfare check dispatches' : checks.map((c) => c.why).join('; ');
+  const checkNote = check ? `; ${why}: call to check${escalateAt !== null ? `, raised again at ${rule.grade} at ${iso(escalateAt)}` : ''}` : '';
   const usual =
     longestUsual === null
       ? `the fixed ${formatDuration(rule.window)}`
       : longestUsual === 0
         ? "this household was never quiet at this time of day"
         : `beyond this household's usual: its longest quiet at this time of day lasted ${hours(longestUsual)}`;
-  const quietFor = hours(at - state.spellStart);
-  const grade = habit && (!corroborated.grade || gradeRank(habit.grade) > gradeRank(corroborated.grade)) ? habit.grade : corroborated.grade;
-  const habitNote = habit ? `; ${habit.why}: call to check, raised again at ${rule.grade} at ${iso(habit.escalateAt)}` : '';
   return {
-    state: { ...state, openEpisode: dueAt, escalateAt: habit?.escalateAt ?? null },
-    ...(habit ? { wakeAt: habit.escalateAt } : {}),
+    state: { ...state, openEpisode: dueAt, escalateAt },
+    ...(escalateAt !== null ? { wakeAt: escalateAt } : {}),
     edge: {
       kind: 'raise',
       episode: dueAt,
-      summary: `${rule.title}: none drawn for ${quietFor} (${usual}${habitNote}), household ${device.householdId}, device ${device.deviceId}${corroborated.note}`,
+      summary: `${rule.title}: none drawn for ${hours(at - state.spellStart)} (${usual}${checkNote}), household ${device.householdId}, device ${device.deviceId}${corroborated.note}`,
       ...(grade ? { grade } : {}),
       details: {
         quietSince: iso(state.spellStart),
         sinceDraw: state.spellFromDraw,
+        ...(doorSince !== undefined ? { doorUsedAt: iso(doorSince) } : {}),
+        ...(away ? { away: away.why } : {}),
         limit: hours(limit),
         learned: longestUsual !== null,
         longestUsual: longestUsual === null ? null : hours(longestUsual),
@@ -257,19 +284,24 @@ function raise(rule: QuietSpellRule, state: QuietSpellState, at: number, dueAt: 
 
 const gradeRank = (g: Grade): number => Number(g.slice(1));
 
-/** An open call to check, raised again at the rule's grade when the spell is beyond the household's usual. */
+/** An open call to check, raised again at the rule's grade when the spell is beyond the household's usual or reaches `dispatch.after`. */
 function escalation(rule: QuietSpellRule, s: QuietSpellState, at: number, device: DeviceContext, gateway: GatewayContext, household: HouseholdContext | undefined): Step<QuietSpellState> | undefined {
   if (s.escalateAt == null) return undefined;
-  if (at < s.escalateAt) return { state: s, wakeAt: s.escalateAt };
+  // The door used meanwhile: she was up then; a dispatch counts from there.
+  const door = rule.corroboration !== undefined ? household?.memory?.lastDoorUseAt : undefined;
+  const escalateAt = rule.dispatch && door !== undefined && door > s.spellStart ? Math.max(s.escalateAt, door + rule.dispatch.after) : s.escalateAt;
+  if (at < escalateAt) return { state: s, wakeAt: escalateAt };
   // A meter gone silent meanwhile says nothing more of the household ("device silent" says it).
   if (silentFor(s, at, gateway) > 2 * device.heartbeatMs) return { state: s };
+  // Her home known empty: she is out, not down (looked at again with the meter's next reading).
+  if (rule.corroboration !== undefined && awayFromHome(household, at, device.heartbeatMs)) return { state: s };
   const corroborated = corroboratedGrade(rule.corroboration, household, device.deviceId, at);
   const grade = corroborated.grade ?? rule.grade;
   return {
-    state: { ...s, openEpisode: s.escalateAt, escalateAt: null },
+    state: { ...s, openEpisode: escalateAt, escalateAt: null },
     edge: {
       kind: 'raise',
-      episode: s.escalateAt,
+      episode: escalateAt,
       summary: `${rule.title}: none drawn for ${hours(at - s.spellStart)}, now beyond this household's usual at this time of day, household ${device.householdId}, device ${device.deviceId}${corroborated.note}`,
       ...(grade !== rule.grade ? { grade } : {}),
       details: { quietSince: iso(s.spellStart), escalated: true, counter: s.lastValue, ...corroborated.details },

@@ -7,7 +7,7 @@ import type { Evaluate, RuleContext, RuleTrigger, Step } from './kind-api.js';
 import { defineKind } from './kind-api.js';
 import { evaluateQuietSpell, limitOf, quietSpellStateSchema, shiftQuietSpell, spellLearningSchema, type QuietSpellRule, type QuietSpellState } from './quiet-spell.js';
 import { silenceBetween } from '../../../lib/time/offline-spans.js';
-import { wentOutSince } from '../measures/signs-of-life.js';
+import { awayFromHome, wentOutSince } from '../measures/signs-of-life.js';
 import { localParts } from '../../../lib/time/local-time.js';
 import { evaluateNoChange, noChangeStateSchema, shiftNoChange, type NoChangeRule, type NoChangeState } from './no-change.js';
 
@@ -57,7 +57,7 @@ function waterRule(rule: WelfareRule): QuietSpellRule {
   return { id: rule.id, kind: 'quiet-spell', title: rule.title, metric: 'volume_l', window: rule.window, minDraw: rule.minDrawL, learn: rule.learn, grade: rule.grade };
 }
 function doorRule(rule: WelfareRule): NoChangeRule {
-  return { id: rule.id, kind: 'no-change', title: rule.title, metric: 'contact_closed', window: rule.window, grade: rule.grade };
+  return { id: rule.id, kind: 'no-change', title: rule.title, metric: 'contact_closed', window: rule.window, grade: rule.grade, soleSignal: false };
 }
 
 /** Steps one signal with its own evaluator, on a reading of its metric or on a tick. */
@@ -124,6 +124,10 @@ export const evaluateWelfare: Evaluate<WelfareRule, WelfareState> = (rule, prev,
     };
   }
   if (!waterQuiet || !doorQuiet) return { state, wakeAt, anomaly };
+  // Her home known empty (not back from a reported absence, her band gone out with her): "inside and
+  // no sign of life" is not so; the no-water rule makes its call to check. Looked at again as the
+  // household's devices report (the band heard again, the door used).
+  if (awayFromHome(ctx.household, at, water.signal!.heartbeatMs)) return { state, wakeAt, anomaly };
   const episode = Math.max(waterState!.openEpisode!, doorQuietSince + limit);
   const hours = (ms: number) => `${(ms / 3_600_000).toFixed(1)} h`;
   const learned = rule.learn !== undefined && waterState!.spellStart - waterState!.watchedSince >= rule.learn.warmup;

@@ -46,3 +46,49 @@ export function wentOutSince(household: HouseholdContext | undefined, since: num
   if (bandOut) return true;
   return !bandIn && memory.lastDoorUseAt !== undefined && memory.lastDoorUseAt > since - slackMs && o.doorAlone(memory.lastDoorUseAt);
 }
+
+/** The tag of a household where one person lives: her band out is the home empty. */
+const LIVING_ALONE = 'living-alone';
+const DAY_MS = 86_400_000;
+/** A door used this long into a reported absence may still be her leaving for it. */
+const LEAVING_MS = 6 * 3_600_000;
+
+/**
+ * Whether the household's home is known to be empty at `at`, and since when: its last sign of
+ * life was the door (give or take `slackMs`, a meter reporting a draw made before she left) and
+ * - it was her leaving for a reported absence (from a day before it to early in it: at most 6 h,
+ *   or half of it), that absence is over and the door has not been used since (not back yet: a
+ *   return opens the door); or
+ * - she lives alone and her wristband, heard only at home, fell silent as the door was used (or,
+ *   in a home with no door contact, after the last sign of life) and is silent still.
+ * "Inside and still" needs her inside: the no-activity rules hold their P1/P2 while this holds.
+ */
+export function awayFromHome(household: HouseholdContext | undefined, at: number, slackMs: number): { since: number; why: string } | undefined {
+  const memory = household?.memory;
+  if (!memory) return undefined;
+  const door = memory.lastDoorUseAt;
+  let lastLife = Number.NEGATIVE_INFINITY;
+  for (const t of memory.signsOfLife.values()) if (t <= at && t > lastLife) lastLife = t;
+  if (door !== undefined) {
+    if (lastLife > door + slackMs) return undefined;
+    for (const a of household.absences) {
+      // The door she left by: from a day before the absence to early in it (a door used later in
+      // it is her coming back early).
+      const leftBy = a.from + Math.min(LEAVING_MS, (a.until - a.from) / 2);
+      if (a.from <= at && a.until <= at && door >= a.from - DAY_MS && door <= leftBy) {
+        return { since: door, why: `not back from the absence reported until ${new Date(a.until).toISOString()}: the door has not been used since she left` };
+      }
+    }
+  }
+  const band = memory.homeRange;
+  if (!band || !household.tags.includes(LIVING_ALONE) || at - band.heardAt <= 2 * band.heartbeatMs) return undefined;
+  if (door !== undefined ? Math.abs(band.heardAt - door) > 2 * band.heartbeatMs + slackMs : band.heardAt < lastLife - slackMs) return undefined;
+  const since = door ?? band.heardAt;
+  return { since, why: `out: her wristband has not been heard at home since ${new Date(band.heardAt).toISOString()}${door !== undefined ? ', as the door was used' : ''}` };
+}
+
+/** Whether another device of the household reports signs of life (a door contact beside a meter): the welfare check can judge them together. */
+export function otherLifeSensor(household: HouseholdContext | undefined, deviceId: string): boolean {
+  for (const id of household?.memory?.lifeSensors ?? []) if (id !== deviceId) return true;
+  return false;
+}

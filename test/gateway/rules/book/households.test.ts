@@ -30,9 +30,11 @@ describe('households: tags and overrides', () => {
       h.water(t, 100, neighbour);
     }
     const raised = h.outbox.peek(100).map((e) => e.alert).filter((a) => a.rule === 'no-water-use');
-    expect(raised.map((a) => [a.householdId, Date.parse(a.at)])).toEqual([
-      ['hh-101', T0 + 12 * HOUR],
-      ['hh-102', T0 + 24 * HOUR],
+    // The elder's at 12 h is a call to check; a meter alone dispatches (P2) at 24 h.
+    expect(raised.map((a) => [a.householdId, a.grade, Date.parse(a.at)])).toEqual([
+      ['hh-101', 'P4', T0 + 12 * HOUR],
+      ['hh-102', 'P2', T0 + 24 * HOUR],
+      ['hh-101', 'P2', T0 + 24 * HOUR],
     ]);
     h.close();
   });

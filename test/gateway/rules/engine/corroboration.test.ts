@@ -33,28 +33,31 @@ describe('corroboration: one quiet sensor while another shows life is a call to 
     h.close();
   });
 
-  test('both quiet: "no door activity" keeps its P2, and the welfare check is P1', async () => {
+  test('both quiet: the welfare check is P1, and "no door activity" adds no second ticket (it speaks for a home whose door is its one sensor of life)', async () => {
     const h = await home(25, () => 100, (t) => t === T0 + 10 * MINUTE);
-    expect(raised(h, 'no-door-activity').map((a) => a.grade)).toEqual(['P2']);
     expect(raised(h, 'welfare-check').map((a) => a.grade)).toEqual(['P1']);
+    expect(raised(h, 'no-door-activity')).toEqual([]);
     h.close();
   });
 
-  test('the door is held back only while the water shows life: drawn last at 05:00, "no door activity" comes 24 h after that, at P2', async () => {
-    const h = await home(30, (t) => (t < T0 + 5 * HOUR ? 100 + Math.floor((t - T0) / HOUR) * 2 : 110), (t) => t === T0 + 10 * MINUTE);
-    const door = raised(h, 'no-door-activity');
-    expect(door.map((a) => a.grade)).toEqual(['P2']);
-    // Water last rose at the 05:00 reading (108 -> 110 L): held until that is 24 h old.
-    expect(Date.parse(door[0]!.at)).toBe(T0 + 29 * HOUR + 1);
-    // Both quiet meanwhile: the welfare check came long before, 12 h after the last draw.
-    expect(raised(h, 'welfare-check').map((a) => [a.grade, Date.parse(a.at)])).toEqual([['P1', T0 + 17 * HOUR]]);
+  test('a home with a door contact and nothing else: "no door activity" is its dispatch, P2 24 h after the door was last used', async () => {
+    const h = ruleHarness(tempDir(), { devices: [DOOR], rules: WELFARE_AT_12H });
+    for (let t = T0; t <= T0 + 26 * HOUR; t += 5 * MINUTE) {
+      await h.clock.advanceTo(t);
+      if (t === T0 + 10 * MINUTE) {
+        h.engine.process({ deviceId: DOOR.deviceId, at: t, metrics: { contact_closed: 0 } }, DOOR);
+        h.engine.process({ deviceId: DOOR.deviceId, at: t + 1, metrics: { contact_closed: 1 } }, DOOR);
+      } else if ((t - T0) % (50 * MINUTE) === 0) h.engine.process({ deviceId: DOOR.deviceId, at: t, metrics: { contact_closed: 1 } }, DOOR);
+    }
+    expect(raised(h, 'no-door-activity').map((a) => [a.grade, Date.parse(a.at)])).toEqual([['P2', T0 + 24 * HOUR + 10 * MINUTE + 1]]);
     h.close();
   });
 
-  test('no water while the door was used after the last draw: maybe out, so the welfare check counts from the door, and no water at its fixed 24 h', async () => {
+  test('no water while the door was used after the last draw: maybe out, so the welfare check counts from the door, and no water calls to check at its fixed 24 h', async () => {
     // Water drawn every hour until 08:00; the door opens at 08:10 and nobody draws water again.
     const h = await home(34, (t) => (t <= T0 + 8 * HOUR ? 100 + Math.floor((t - T0) / HOUR) * 2 : 116), (t) => t === T0 + 8 * HOUR + 10 * MINUTE);
-    expect(raised(h, 'no-water-use').map((a) => [a.grade, Date.parse(a.at)])).toEqual([['P2', T0 + 32 * HOUR]]);
+    // A home with a door: the welfare check is its dispatch; no water is a call to check.
+    expect(raised(h, 'no-water-use').map((a) => [a.grade, Date.parse(a.at)])).toEqual([['P4', T0 + 32 * HOUR]]);
     // Both quiet since the door: 12 h after it (this test's welfare window), not 12 h after the water.
     expect(raised(h, 'welfare-check').map((a) => Date.parse(a.at))).toEqual([T0 + 20 * HOUR + 10 * MINUTE + 1]);
     h.close();

@@ -36,7 +36,7 @@ describe('device silent', () => {
   });
   describe('a wristband heard only at home (issue 14: 36% of the false alerts were bands out with their wearers)', () => {
     const band = { ...DEVICE, deviceId: 'band-1', heartbeatMs: 5 * MINUTE, homeRangeOnly: true };
-    const home = (lastDoorUseAt?: number): HouseholdContext => ({ id: DEVICE.householdId, tags: [], absences: [], memory: { signsOfLife: new Map(), lastDoorUseAt, homeRange: undefined } });
+    const home = (lastDoorUseAt?: number): HouseholdContext => ({ id: DEVICE.householdId, tags: [], absences: [], memory: { signsOfLife: new Map(), lastDoorUseAt, homeRange: undefined, lifeSensors: new Set() } });
     const HOUR = 60 * MINUTE;
 
     test('silent from when the door was used: "out", not silent; back 5 h later, nothing was raised', () => {
@@ -50,14 +50,22 @@ describe('device silent', () => {
       expect(r.edges[0]!.summary).toMatch(/went out as the door was used/);
     });
 
-    test('while the household is reported away it is out all along, and out for 16 h after the absence ended', () => {
-      const away: HouseholdContext = { ...home(T0 + 2 * MINUTE), absences: [{ from: T0 + 5 * MINUTE, until: T0 + 72 * HOUR }] };
-      const r = drive(evaluateDeviceSilent, rule, [{ at: T0, metrics: { battery_pct: 80 } }, { tick: T0 + 11 * MINUTE }, { tick: T0 + 17 * HOUR }, { tick: T0 + 72 * HOUR + 16 * HOUR }], band, GATEWAY, away);
+    test('while the household is reported away it is out all along, and out for 16 h after the absence ended once she is back', () => {
+      // Back at 72 h + 1 h: water drawn after the door she left by.
+      const back: HouseholdContext = { ...home(T0 + 2 * MINUTE), absences: [{ from: T0 + 5 * MINUTE, until: T0 + 72 * HOUR }] };
+      (back.memory!.signsOfLife as Map<string, number>).set('meter-1', T0 + 73 * HOUR);
+      const r = drive(evaluateDeviceSilent, rule, [{ at: T0, metrics: { battery_pct: 80 } }, { tick: T0 + 11 * MINUTE }, { tick: T0 + 17 * HOUR }, { tick: T0 + 72 * HOUR + 16 * HOUR }], band, GATEWAY, back);
       expect(r.edges.map((e) => [e.kind, e.at])).toEqual([['raise', T0 + 88 * HOUR]]);
     });
 
+    test('an absence that ran past its end with the door unused since she left: not back, still out, nothing raised', () => {
+      const notBack: HouseholdContext = { ...home(T0 + 2 * MINUTE), absences: [{ from: T0 + 5 * MINUTE, until: T0 + 72 * HOUR }] };
+      const r = drive(evaluateDeviceSilent, rule, [{ at: T0, metrics: { battery_pct: 80 } }, { tick: T0 + 11 * MINUTE }, { tick: T0 + 17 * HOUR }, { tick: T0 + 88 * HOUR }, { tick: T0 + 104 * HOUR }], band, GATEWAY, notBack);
+      expect(r.edges).toEqual([]);
+    });
+
     test('in a home with no door contact to tell by, a silent band is out with its wearer', () => {
-      const noDoor: HouseholdContext = { id: DEVICE.householdId, tags: [], absences: [], memory: { signsOfLife: new Map(), lastDoorUseAt: undefined, homeRange: undefined } };
+      const noDoor: HouseholdContext = { id: DEVICE.householdId, tags: [], absences: [], memory: { signsOfLife: new Map(), lastDoorUseAt: undefined, homeRange: undefined, lifeSensors: new Set() } };
       const r = drive(evaluateDeviceSilent, rule, [{ at: T0, metrics: { battery_pct: 80 } }, { tick: T0 + 11 * MINUTE }, { tick: T0 + 16 * HOUR + 1 }], band, GATEWAY, noDoor);
       expect(r.edges.map((e) => [e.kind, e.at])).toEqual([['raise', T0 + 16 * HOUR + 1]]);
       expect(r.edges[0]!.summary).toMatch(/went out \(/);

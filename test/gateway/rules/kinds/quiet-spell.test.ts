@@ -72,31 +72,27 @@ describe('no water use judged by quiet spells (the default rule)', () => {
     expect(raises(h)[0]!.details).toMatchObject({ learned: false, limit: '12.0 h' });
   });
 
-  test('after 7 days a stop by day is raised when it is twice as long as her longest quiet at that time of day, long before the fixed 12 h', () => {
+  test('on the meter alone (no door or band in the home to say she is in), a learned limit waits for the fixed 12 h: a call to check then, the P2 at 24 h', () => {
     h = ruleHarness(tempDir(), { rules: ONLY_WATER, households: [ELDER_80] });
-    // Day 9: the 10:00 flush and then nothing. Her afternoons are quiet 2.5 h at most (12:30-15:00,
-    // 15:00-17:30), so at 15:00 the spell is 5 h: twice that.
-    feed(h, T0, T0 + 10 * DAY, (day) => (day < 9 ? regular : day === 9 ? regular.filter(([hour]) => hour <= 10) : []));
+    // Day 9: the 10:00 flush and then nothing. Her afternoons are quiet 2.5 h at most: a learned
+    // limit of 5 h, but a meter alone cannot tell a day out from a day down.
+    feed(h, T0, T0 + 11 * DAY, (day) => (day < 9 ? regular : day === 9 ? regular.filter(([hour]) => hour <= 10) : []));
     const lastDraw = T0 + 9 * DAY + 10 * HOUR;
     const [raise, again, ...more] = raises(h);
     expect(more).toEqual([]);
-    expect(Date.parse(raise!.at)).toBe(lastDraw + 5 * HOUR);
+    expect([raise!.grade, Date.parse(raise!.at)]).toEqual(['P4', lastDraw + 12 * HOUR]);
     expect(raise!.details).toMatchObject({ learned: true, longestUsual: '2.5 h', limit: '5.0 h' });
-    expect(raise!.summary).toContain("beyond this household's usual: its longest quiet at this time of day lasted 2.5 h");
-    // On the water meter's word alone (no door or band in this home to say she is in or out): a
-    // call to check now, the rule's P2 at the fixed 12 h if still nothing is drawn.
-    expect(raise!.grade).toBe('P4');
-    expect(raise!.summary).toContain('on the meter alone');
-    expect([again!.grade, Date.parse(again!.at), again!.details.escalated]).toEqual(['P2', lastDraw + 12 * HOUR, true]);
+    expect(raise!.summary).toContain('quiet for less than 24h: call to check, raised again at P2');
+    expect([again!.grade, Date.parse(again!.at), again!.details.escalated]).toEqual(['P2', lastDraw + 24 * HOUR, true]);
   });
 
   test('a call to check on the meter alone is not raised again while the meter is silent ("device silent" says that)', async () => {
     h = ruleHarness(tempDir(), { rules: ONLY_WATER, households: [ELDER_80] });
     const lastDraw = T0 + 9 * DAY + 10 * HOUR;
-    feed(h, T0, lastDraw + 5 * HOUR, (day) => (day < 9 ? regular : regular.filter(([hour]) => hour <= 10)));
+    feed(h, T0, lastDraw + 12 * HOUR, (day) => (day < 9 ? regular : regular.filter(([hour]) => hour <= 10)));
     expect(raises(h).map((a) => a.grade)).toEqual(['P4']);
-    // The meter's last reading is the one at 15:00; the clock runs on past the fixed 12 h.
-    await h.clock.advanceTo(lastDraw + 14 * HOUR);
+    // The meter's last reading is the one at 22:00; the clock runs on past the 24 h dispatch.
+    await h.clock.advanceTo(lastDraw + 26 * HOUR);
     expect(raises(h).map((a) => a.grade)).toEqual(['P4']);
     expect(h.outbox.peek(10).map((e) => e.alert.grade)).toEqual(['P4']);
   });
@@ -116,20 +112,23 @@ describe('no water use judged by quiet spells (the default rule)', () => {
     }
   }
 
-  test('with a door in the home that stayed shut since her last draw, the learned limit is a P2 at once', () => {
+  test('with a door in the home that stayed shut since her last draw, the learned limit (twice her longest afternoon) is raised at once, as a call to check: the welfare check dispatches in a home with a door', () => {
     homeWithDoor();
     const [raise, ...more] = raises(h!);
     expect(more).toEqual([]);
-    expect([raise!.grade, Date.parse(raise!.at)]).toEqual(['P2', T0 + 9 * DAY + 15 * HOUR]);
+    expect([raise!.grade, Date.parse(raise!.at)]).toEqual(['P4', T0 + 9 * DAY + 15 * HOUR]);
+    expect(raise!.details).toMatchObject({ learned: true, longestUsual: '2.5 h', limit: '5.0 h' });
+    expect(raise!.summary).toContain('a home with a door contact: the welfare check dispatches');
   });
 
-  test('the door used after her last draw: she may be out, so the learned limit waits for the fixed window', () => {
+  test('the door used after her last draw: she may be out, so the learned limit waits for the fixed window, counted from the door', () => {
     // Day 9: the 10:00 flush, then she leaves at 10:05.
     homeWithDoor(T0 + 9 * DAY + 10 * HOUR + 5 * MINUTE);
-    expect(raises(h!).map((a) => [a.grade, Date.parse(a.at)])).toEqual([['P2', T0 + 9 * DAY + 22 * HOUR]]);
+    // 12 h after the door is 22:05; this harness's clock moves with the readings: the one at 22:15 raises.
+    expect(raises(h!).map((a) => [a.grade, Date.parse(a.at)])).toEqual([['P4', T0 + 9 * DAY + 22 * HOUR + 15 * MINUTE]]);
   });
 
-  test('her nights (20:00 to 07:00, 11 h) are hers: none raises; a night past the fixed 12 h is a call to check, and a morning past her usual the P2', () => {
+  test('her nights (20:00 to 07:00, 11 h) are hers: none raises; a night past the fixed 12 h is a call to check, and the P2 once beyond her usual and 24 h', () => {
     h = ruleHarness(tempDir(), { rules: ONLY_WATER, households: [ELDER_80] });
     // 14 regular days, then on day 14 the evening wash is her last draw.
     feed(h, T0, T0 + 16 * DAY, (day) => (day <= 14 ? regular : []));
@@ -140,9 +139,9 @@ describe('no water use judged by quiet spells (the default rule)', () => {
     expect([atWindow!.grade, Date.parse(atWindow!.at)]).toEqual(['P4', lastDraw + 12 * HOUR]);
     expect(atWindow!.details).toMatchObject({ learned: true, limit: '12.0 h' });
     expect(atWindow!.summary).toContain("within this household's habit at this time of day");
-    // Her nights end by 07:00: two hours past that (the rule's `around`) and still
-    // nothing drawn is beyond her usual, and the rule's own P2.
-    expect([beyond!.grade, Date.parse(beyond!.at), beyond!.details.escalated]).toEqual(['P2', T0 + 15 * DAY + 9 * HOUR, true]);
+    // Her nights end by 07:00 (two hours past that, the rule's `around`, is beyond her usual), and
+    // a meter alone dispatches at 24 h: the rule's own P2 then.
+    expect([beyond!.grade, Date.parse(beyond!.at), beyond!.details.escalated]).toEqual(['P2', lastDraw + 24 * HOUR, true]);
   });
 
   test('a dripping tap (0.2 L every 15 min) is not a draw: the spell goes on and is raised on time', () => {
@@ -161,7 +160,11 @@ describe('no water use judged by quiet spells (the default rule)', () => {
       tags: ['living-alone', 'aged-80-plus'],
       away: { from: new Date(T0 + 3 * DAY).toISOString(), until: new Date(T0 + 6 * DAY).toISOString() },
     });
-    h = ruleHarness(tempDir(), { rules: ONLY_WATER, households: [away] });
+    const door = { deviceId: 'door-101', householdId: WATER_METER.householdId, heartbeatMs: HOUR };
+    h = ruleHarness(tempDir(), { rules: ONLY_WATER, households: [away], devices: [WATER_METER, door] });
+    // A door contact known in the home (used on day 0, shut since) says she is in: the learned limit applies.
+    h.engine.process({ deviceId: door.deviceId, at: T0 + 8 * HOUR, metrics: { contact_closed: 0 } }, door);
+    h.engine.process({ deviceId: door.deviceId, at: T0 + 8 * HOUR + MINUTE, metrics: { contact_closed: 1 } }, door);
     // Away from day 3 to day 6 (no water); back on day 6 at 07:00; day 9 she stops after the 10:00 flush.
     feed(h, T0, T0 + 9 * DAY + 15 * HOUR, (day) => (day >= 3 && day < 6 ? [] : day === 9 ? regular.filter(([hour]) => hour <= 10) : regular));
     const [raise, ...more] = raises(h);

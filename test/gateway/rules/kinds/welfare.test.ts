@@ -29,14 +29,13 @@ async function home(hours: number, waterAt: (t: number) => number, doorOpensAt: 
 }
 
 describe('welfare check: no water AND no door activity for 12 h', () => {
-  test('a home gone quiet raises the P1 welfare check at 12 h, before the 24 h rules', async () => {
+  test('a home gone quiet raises the P1 welfare check at 12 h; no water calls to check at 24 h, and "no door activity" adds no second ticket', async () => {
     const alerts = await home(25, () => 100, () => false);
     // Two rules closing at the same instant are committed in no particular order.
     const byTimeThenRule = (a: readonly [string, string, string, number], b: readonly [string, string, string, number]) => a[3] - b[3] || a[0].localeCompare(b[0]);
     expect(alerts.map((a) => [a.rule, a.grade, a.deviceId, (Date.parse(a.at) - T0) / HOUR] as const).sort(byTimeThenRule)).toEqual([
       ['welfare-check', 'P1', 'household:hh-101', 12],
-      ['no-door-activity', 'P2', 'door-101', 24],
-      ['no-water-use', 'P2', 'wm-101', 24],
+      ['no-water-use', 'P4', 'wm-101', 24],
     ]);
   });
 
