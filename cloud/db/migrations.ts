@@ -2,6 +2,7 @@ import { Migrator, sql, type Kysely, type Migration } from 'kysely';
 import type { Logger } from '../../lib/log.js';
 import type { CloudDialect } from './connect.js';
 import { OPEN_TICKET_PREDICATE, type Database } from './database.js';
+import { registryMigration } from './migration-0007-registry.js';
 
 /**
  * Migrations live in code (not files found at run time), so the bundle and the tests always carry
@@ -191,6 +192,7 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0007-registry': registryMigration,
 };
 
 /**

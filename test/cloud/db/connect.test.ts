@@ -20,7 +20,22 @@ describe('openCloudDb', () => {
       await migrateToLatest(cloud.db, cloud.dialect, logger);
       await migrateToLatest(cloud.db, cloud.dialect, logger);
       const tables = (await cloud.db.introspection.getTables()).map((t) => t.name).sort();
-      expect(tables).toEqual(['alerts', 'reading_rollups_hourly', 'reading_streams', 'tickets']);
+      expect(tables).toEqual([
+        'absences',
+        'alerts',
+        'compounds',
+        'emergency_contacts',
+        'household_tags',
+        'households',
+        'places',
+        'reading_rollups_hourly',
+        'reading_streams',
+        'residents',
+        'tags',
+        'tickets',
+      ]);
+      // The tag dictionary is seeded once, not again by the second run.
+      expect((await cloud.db.selectFrom('tags').select('id').execute()).length).toBe(8);
     } finally {
       await cloud.close();
       await cloud.close();

@@ -1,0 +1,103 @@
+/**
+ * The registry's tables (cloud/registry/): who lives where, under which grid, and what the rules
+ * should know of them. Same conventions as database.ts: text, integers as JS numbers (ms since the
+ * epoch in bigint columns), coordinates as double precision, booleans as integer 0/1.
+ */
+
+/** city -> district -> street (街道) -> community (社区) -> grid (网格). */
+export type PlaceLevel = 'city' | 'district' | 'street' | 'community' | 'grid';
+
+export interface PlacesTable {
+  id: string;
+  /** Null for a city only. */
+  parent_id: string | null;
+  level: PlaceLevel;
+  /** As people say it, Chinese first: 静安区, 南京西路街道, 网格 3. */
+  name: string;
+  created_at_ms: number;
+}
+
+/** A compound (小区) in a community, with its coordinates (WGS-84). */
+export interface CompoundsTable {
+  id: string;
+  community_id: string;
+  name: string;
+  address: string;
+  lat: number;
+  lon: number;
+  created_at_ms: number;
+}
+
+/** The tag dictionary: the ids the rules use, with the labels people read. */
+export interface TagsTable {
+  id: string;
+  label_zh: string;
+  label_en: string;
+  /** 1 when derived from residents (an age tag), never set by hand. */
+  derived: number;
+}
+
+export interface HouseholdsTable {
+  /** The id the gateway and its rules use (ASCII). */
+  id: string;
+  grid_id: string;
+  compound_id: string | null;
+  building: string;
+  unit: string;
+  room: string;
+  address: string;
+  lat: number | null;
+  lon: number | null;
+  created_at_ms: number;
+  updated_at_ms: number;
+}
+
+export interface HouseholdTagsTable {
+  household_id: string;
+  tag_id: string;
+}
+
+/** A resident: personal data (PIPL). Birth year and month only, never an ID-card number. */
+export interface ResidentsTable {
+  id: string;
+  household_id: string;
+  name: string;
+  phone: string | null;
+  birth_year: number;
+  birth_month: number;
+}
+
+export interface EmergencyContactsTable {
+  id: string;
+  household_id: string;
+  name: string;
+  /** 女儿, 儿子, 邻居 ... as the family says it. */
+  relation: string;
+  phone: string;
+  /** 1 when the contact agreed to be called; a contact without consent is never called. */
+  consent: number;
+  /** Position in the calling order, from 0. */
+  position: number;
+}
+
+/** A reported absence (visiting family, in hospital), [from, until). */
+export interface AbsencesTable {
+  id: string;
+  household_id: string;
+  from_ms: number;
+  until_ms: number;
+  reason: string;
+  reported_by: string;
+  reported_at_ms: number;
+}
+
+export interface RegistryTables {
+  places: PlacesTable;
+  compounds: CompoundsTable;
+  tags: TagsTable;
+  households: HouseholdsTable;
+  household_tags: HouseholdTagsTable;
+  residents: ResidentsTable;
+  emergency_contacts: EmergencyContactsTable;
+  absences: AbsencesTable;
+}

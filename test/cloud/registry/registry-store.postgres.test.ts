@@ -1,0 +1,3 @@
+import { defineRegistryStoreSuite } from './registry-store-suite.js';
+
+defineRegistryStoreSuite('PostgreSQL');
