@@ -3,6 +3,7 @@ import type { Logger } from '../../lib/log.js';
 import type { CloudDialect } from './connect.js';
 import { OPEN_TICKET_PREDICATE, type Database } from './database.js';
 import { registryMigration } from './migration-0007-registry.js';
+import { usersAndAuditMigration } from './migration-0008-users-and-audit.js';
 
 /**
  * Migrations live in code (not files found at run time), so the bundle and the tests always carry
@@ -193,6 +194,7 @@ export const migrations: Record<string, Migration> = {
     },
   },
   '0007-registry': registryMigration,
+  '0008-users-and-audit': usersAndAuditMigration,
 };
 
 /**

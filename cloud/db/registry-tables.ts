@@ -101,3 +101,54 @@ export interface RegistryTables {
   emergency_contacts: EmergencyContactsTable;
   absences: AbsencesTable;
 }
+
+/** Who works with gridwatch (cloud/registry/roles.ts), bound to places. */
+export interface UsersTable {
+  id: string;
+  name: string;
+  role: string;
+  /** argon2id (PHC string); null for a user who signs in with API tokens only. */
+  password_hash: string | null;
+  phone: string | null;
+  created_at_ms: number;
+  /** 1 when the user may no longer sign in or use a token. */
+  disabled: number;
+}
+
+export interface UserPlacesTable {
+  user_id: string;
+  place_id: string;
+}
+
+/** API tokens: only their SHA-256 is kept (they are 32 random bytes; shown once). */
+export interface ApiTokensTable {
+  id: string;
+  user_id: string;
+  token_sha256: string;
+  label: string;
+  created_at_ms: number;
+  expires_at_ms: number | null;
+  revoked_at_ms: number | null;
+}
+
+/** Append-only: every read of a resident's personal data, and every refusal (PIPL). */
+export interface AuditLogTable {
+  id: string;
+  at_ms: number;
+  user_id: string;
+  /** read, export, denied. */
+  action: string;
+  /** What was read: household:hh-101. */
+  subject: string;
+  /** Which personal data: residents,contacts. */
+  fields: string;
+  /** Why, as the user gave it (a ticket, a visit). */
+  reason: string;
+}
+
+export interface UserTables {
+  users: UsersTable;
+  user_places: UserPlacesTable;
+  api_tokens: ApiTokensTable;
+  audit_log: AuditLogTable;
+}

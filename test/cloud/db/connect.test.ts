@@ -23,6 +23,8 @@ describe('openCloudDb', () => {
       expect(tables).toEqual([
         'absences',
         'alerts',
+        'api_tokens',
+        'audit_log',
         'compounds',
         'emergency_contacts',
         'household_tags',
@@ -33,6 +35,8 @@ describe('openCloudDb', () => {
         'residents',
         'tags',
         'tickets',
+        'user_places',
+        'users',
       ]);
       // The tag dictionary is seeded once, not again by the second run.
       expect((await cloud.db.selectFrom('tags').select('id').execute()).length).toBe(8);

@@ -1,0 +1,3 @@
+import { definePeopleAndAccessSuite } from './people-and-access-suite.js';
+
+definePeopleAndAccessSuite('SQLite');
