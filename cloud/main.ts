@@ -17,6 +17,11 @@ import { buildCloudServer, routesOf, type RouteEntry } from './http/server.js';
 import { openApiRoute } from './http/openapi.js';
 import { createReadingStore, type ReadingStore } from './readings/reading-store.js';
 import { InfluxTelemetryWriter } from './telemetry/influx-writer.js';
+import { createRegistryStore, type RegistryStore } from './registry/registry-store.js';
+import { createUserStore, type UserStore } from './registry/user-store.js';
+import { createAuditLog } from './registry/audit-log.js';
+import { createHouseholdReader } from './registry/household-reader.js';
+import { householdRoute } from './registry/household-route.js';
 
 export interface CloudDeps {
   clock: Clock;
@@ -29,6 +34,9 @@ export interface CloudHandle {
   port: number;
   store: TicketStore;
   readings: ReadingStore;
+  /** The registry (places, households) and its users: what `gridwatch provision` and the console will write. */
+  registry: RegistryStore;
+  users: UserStore;
   metrics: IngestMetrics;
   /** Every route the HTTP server has (for the OpenAPI test). */
   routes: readonly RouteEntry[];
@@ -65,6 +73,9 @@ export async function startCloud(config: CloudConfig, deps: CloudDeps): Promise<
     }
     const store = createTicketStore(cloudDb.db, clock);
     const readings = createReadingStore(readingsDb.db, clock);
+    const registry = createRegistryStore(cloudDb.db, clock);
+    const users = createUserStore(cloudDb.db, clock);
+    const householdReader = createHouseholdReader(cloudDb.db, registry, createAuditLog(cloudDb.db, clock));
     const metrics = new IngestMetrics();
     if (config.telemetry) {
       telemetry = new InfluxTelemetryWriter({
@@ -96,6 +107,7 @@ export async function startCloud(config: CloudConfig, deps: CloudDeps): Promise<
           store,
           verifyReader: createTokenVerifier(config.readers.map((r) => ({ sha256: r.tokenSha256, principal: r.name }))),
         }),
+        householdRoute({ users, reader: householdReader }),
         metricsRoute(metrics),
         openApiRoute(),
       ],
@@ -117,6 +129,8 @@ export async function startCloud(config: CloudConfig, deps: CloudDeps): Promise<
       port,
       store,
       readings,
+      registry,
+      users,
       metrics,
       routes: routesOf(app),
       close: () =>

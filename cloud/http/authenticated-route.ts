@@ -5,8 +5,12 @@ import { invalidInput, unauthorized } from './errors.js';
 import type { RateLimiter } from './rate-limit.js';
 import { rateLimited } from './rate-limited.js';
 
-/** Who presents the token: a gateway (posts alerts and readings) or a reader (dispatch consoles, the CLI). */
-export type Role = 'gateway' | 'reader';
+/**
+ * Who presents the token: a gateway (posts alerts and readings), a reader (dispatch consoles, the
+ * CLI; tokens in cloud.yaml), or a user of the registry (a grid worker, a dispatcher; tokens in
+ * the database, bound to their places).
+ */
+export type Role = 'gateway' | 'reader' | 'user';
 
 /** What the handler of an authenticated route is given: the request, checked. */
 export interface AuthenticatedRequest<Body, Query> {
@@ -30,7 +34,7 @@ export interface AuthenticatedRouteOptions<B extends z.ZodType, Q extends z.ZodT
   /** Names the token a 401 asks for. */
   role: Role;
   /** Checks an Authorization header against the tokens of `role`; the principal goes to the handler. */
-  verify: (authorization: string | undefined) => AuthResult<string>;
+  verify: (authorization: string | undefined) => AuthResult<string> | Promise<AuthResult<string>>;
   /** Schema of the body; a body that does not fit is answered 400 invalid_body. */
   body?: B;
   /** Schema of the query string; one that does not fit is answered 400 invalid_query. */
@@ -59,7 +63,7 @@ export function authenticatedRoute<B extends z.ZodType = z.ZodUndefined, Q exten
     url: options.url,
     ...(options.bodyLimitBytes !== undefined ? { bodyLimit: options.bodyLimitBytes } : {}),
     onRequest: async (request) => {
-      const auth = options.verify(request.headers.authorization);
+      const auth = await options.verify(request.headers.authorization);
       if (!auth.ok) throw unauthorized(auth.reason, options.role);
       principalOf.set(request, auth.principal);
     },

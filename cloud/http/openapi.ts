@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { ticketsQuerySchema, ticketsResponseSchema } from '../alerts/tickets-route.js';
+import { householdResponseSchema } from '../registry/household-route.js';
 import { healthBodySchema } from './server.js';
 import {
   MAX_ALERTS_PER_REQUEST,
@@ -26,6 +27,7 @@ export const openApiSchemas = {
   IngestReadingsRequest: { schema: ingestReadingsRequestSchema, io: 'input' },
   IngestReadingsResponse: { schema: ingestReadingsResponseSchema, io: 'output' },
   TicketList: { schema: ticketsResponseSchema, io: 'output' },
+  Household: { schema: householdResponseSchema, io: 'output' },
   Health: { schema: healthBodySchema, io: 'output' },
   Error: { schema: errorBodySchema, io: 'output' },
 } as const satisfies Record<string, { schema: z.ZodType; io: 'input' | 'output' }>;
@@ -130,13 +132,14 @@ export function buildOpenApiDocument(): Record<string, unknown> {
     info: {
       title: 'gridwatch cloud API',
       version: '1',
-      description: 'Ingest for gateways (alerts, readings), tickets for readers, health and metrics for operators.',
+      description: 'Ingest for gateways (alerts, readings), tickets for readers, households for registry users, health and metrics for operators.',
     },
     components: {
       schemas,
       securitySchemes: {
         gatewayToken: { type: 'http', scheme: 'bearer', description: 'A gateway token; cloud.yaml holds its SHA-256 (gateways[].tokenSha256)' },
         readerToken: { type: 'http', scheme: 'bearer', description: 'A reader token (console, CLI); cloud.yaml readers[].tokenSha256' },
+        userToken: { type: 'http', scheme: 'bearer', description: "A registry user's API token (a grid worker, a dispatcher), bound to the places of the user's role" },
       },
     },
     paths: {
@@ -192,6 +195,45 @@ export function buildOpenApiDocument(): Record<string, unknown> {
               issues: [{ path: 'status', message: 'unknown parameter' }],
             }),
             '401': error('No reader token, or an unknown one', { error: 'unauthorized', message: 'send "Authorization: Bearer <token>" with a reader token' }),
+            '503': error('The database does not answer', { error: 'database_unavailable', message: 'the database does not answer (nothing of the request was committed); try again in 5 s' }, retryAfter),
+          },
+        },
+      },
+      '/v1/households/{id}': {
+        get: {
+          operationId: 'readHousehold',
+          summary: "A household with its residents and contacts, within the places of the user's role; the read is audited with its reason",
+          description:
+            "Phones are whole for roles that call people (grid worker, community, street dispatcher) and masked (138****5678) for the others. A household outside the user's places, or one that does not exist, is 403; the refusal is audited too.",
+          security: [{ userToken: [] }],
+          parameters: [
+            { name: 'id', in: 'path', required: true, schema: { type: 'string' } },
+            { name: 'reason', in: 'query', required: true, schema: { type: 'string', maxLength: 200 }, description: 'Why the household is read (a ticket, a visit)' },
+          ],
+          responses: {
+            '200': {
+              description: 'The household',
+              content: json('Household', {
+                household: {
+                  id: 'hh-101',
+                  gridId: 'grid-3',
+                  compoundId: 'cp-1',
+                  building: '5',
+                  unit: '2',
+                  room: '301',
+                  address: '愚园路 100 弄 5 号 301',
+                  lat: 31.2407,
+                  lon: 121.4489,
+                  tags: ['aged-60-plus', 'aged-80-plus', 'living-alone'],
+                  residents: [{ name: '王秀英', phone: '138****5678', birthYear: 1940, birthMonth: 3 }],
+                  contacts: [{ name: '李娜', relation: '女儿', phone: '139****4321', consent: true }],
+                  absences: [],
+                },
+              }),
+            },
+            '400': error('No reason given', { error: 'invalid_query', message: 'request query is not valid: reason: Invalid input: expected string, received undefined' }),
+            '401': error('No user token, or an unknown, revoked or expired one', { error: 'unauthorized', message: 'send "Authorization: Bearer <token>" with a user token' }),
+            '403': error("Outside the user's places", { error: 'forbidden', message: 'household hh-101 is not in the places of w4 (grid-worker)' }),
             '503': error('The database does not answer', { error: 'database_unavailable', message: 'the database does not answer (nothing of the request was committed); try again in 5 s' }, retryAfter),
           },
         },
