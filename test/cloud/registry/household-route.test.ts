@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { householdResponseSchema } from '../../../cloud/registry/household-route.js';
 import { errorBodySchema } from '../../../contract/ingest-wire.js';
 import { startTestCloud, type TestCloud } from '../start-test-cloud.js';
+import { addJiangningPlaces } from './places-fixture.js';
 
 let t: TestCloud;
 const tokens: Record<string, string> = {};
@@ -9,12 +10,7 @@ const tokens: Record<string, string> = {};
 beforeAll(async () => {
   t = await startTestCloud();
   const { registry, users } = t.cloud;
-  await registry.addPlace({ id: 'sh', level: 'city', name: '上海市' });
-  await registry.addPlace({ id: 'jingan', parentId: 'sh', level: 'district', name: '静安区' });
-  await registry.addPlace({ id: 'jiangning', parentId: 'jingan', level: 'street', name: '江宁路街道' });
-  await registry.addPlace({ id: 'comm-1', parentId: 'jiangning', level: 'community', name: '蒋家巷居委' });
-  await registry.addPlace({ id: 'grid-3', parentId: 'comm-1', level: 'grid', name: '网格 3' });
-  await registry.addPlace({ id: 'grid-4', parentId: 'comm-1', level: 'grid', name: '网格 4' });
+  await addJiangningPlaces(registry);
   await registry.saveHousehold({
     id: 'hh-101',
     gridId: 'grid-3',

@@ -5,6 +5,7 @@ import { createRegistryStore, type RegistryStore } from '../../../cloud/registry
 import { createUserStore, type UserStore } from '../../../cloud/registry/user-store.js';
 import { VirtualClock } from '../../../lib/time/clock.js';
 import { engineAvailable, openTestDb, type Engine, type OpenedTestDb } from '../test-db.js';
+import { addJiangningPlaces } from './places-fixture.js';
 
 const NOW = Date.parse('2026-12-07T10:00:00+08:00');
 const HOUR = 3_600_000;
@@ -34,12 +35,7 @@ export function definePeopleAndAccessSuite(engine: Engine): void {
       users = createUserStore(db, clock);
       audit = createAuditLog(db, clock);
       reader = createHouseholdReader(db, registry, audit);
-      await registry.addPlace({ id: 'sh', level: 'city', name: '上海市' });
-      await registry.addPlace({ id: 'jingan', parentId: 'sh', level: 'district', name: '静安区' });
-      await registry.addPlace({ id: 'jiangning', parentId: 'jingan', level: 'street', name: '江宁路街道' });
-      await registry.addPlace({ id: 'comm-1', parentId: 'jiangning', level: 'community', name: '蒋家巷居委' });
-      await registry.addPlace({ id: 'grid-3', parentId: 'comm-1', level: 'grid', name: '网格 3' });
-      await registry.addPlace({ id: 'grid-4', parentId: 'comm-1', level: 'grid', name: '网格 4' });
+      await addJiangningPlaces(registry);
       await registry.saveHousehold({
         id: 'hh-101',
         gridId: 'grid-3',

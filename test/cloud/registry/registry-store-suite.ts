@@ -4,6 +4,7 @@ import { createRegistryStore, type RegistryStore } from '../../../cloud/registry
 import { RegistryError } from '../../../cloud/registry/registry-error.js';
 import { VirtualClock } from '../../../lib/time/clock.js';
 import { engineAvailable, openTestDb, type Engine, type OpenedTestDb } from '../test-db.js';
+import { addJiangningPlaces } from './places-fixture.js';
 
 /** 2026-12-07 10:00 in Shanghai. */
 const NOW = Date.parse('2026-12-07T10:00:00+08:00');
@@ -27,11 +28,7 @@ export function defineRegistryStoreSuite(engine: Engine): void {
       // Children before parents.
       for (const level of ['grid', 'community', 'street', 'district', 'city'] as const) await opened.db.deleteFrom('places').where('level', '=', level).execute();
       store = createRegistryStore(opened.db, new VirtualClock(NOW));
-      await store.addPlace({ id: 'sh', level: 'city', name: '上海市' });
-      await store.addPlace({ id: 'jingan', parentId: 'sh', level: 'district', name: '静安区' });
-      await store.addPlace({ id: 'jiangning', parentId: 'jingan', level: 'street', name: '江宁路街道' });
-      await store.addPlace({ id: 'comm-1', parentId: 'jiangning', level: 'community', name: '蒋家巷居委' });
-      await store.addPlace({ id: 'grid-3', parentId: 'comm-1', level: 'grid', name: '网格 3' });
+      await addJiangningPlaces(store, ['grid-3']);
     });
 
     test('places nest city -> district -> street -> community -> grid, each under the level above it', async () => {
