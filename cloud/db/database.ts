@@ -1,6 +1,6 @@
 import type { Grade } from '../../contract/alert.js';
 import type { TicketState } from '../alerts/ticket.js';
-import type { RegistryTables, UserTables } from './registry-tables.js';
+import type { DeviceTables, RegistryTables, UserTables } from './registry-tables.js';
 
 /**
  * The cloud's tables as Kysely sees them. One description serves SQLite and PostgreSQL, so the
@@ -87,7 +87,7 @@ export interface ReadingRollupsHourlyTable {
   last_at_ms: number;
 }
 
-export interface Database extends RegistryTables, UserTables {
+export interface Database extends RegistryTables, UserTables, DeviceTables {
   alerts: AlertsTable;
   tickets: TicketsTable;
   reading_streams: ReadingStreamsTable;

@@ -4,6 +4,7 @@ import type { CloudDialect } from './connect.js';
 import { OPEN_TICKET_PREDICATE, type Database } from './database.js';
 import { registryMigration } from './migration-0007-registry.js';
 import { usersAndAuditMigration } from './migration-0008-users-and-audit.js';
+import { gatewaysAndDevicesMigration } from './migration-0009-gateways-and-devices.js';
 
 /**
  * Migrations live in code (not files found at run time), so the bundle and the tests always carry
@@ -195,6 +196,7 @@ export const migrations: Record<string, Migration> = {
   },
   '0007-registry': registryMigration,
   '0008-users-and-audit': usersAndAuditMigration,
+  '0009-gateways-and-devices': gatewaysAndDevicesMigration,
 };
 
 /**

@@ -152,3 +152,41 @@ export interface UserTables {
   api_tokens: ApiTokensTable;
   audit_log: AuditLogTable;
 }
+
+/** A gateway the registry provisions devices on (one per building or compound). */
+export interface GatewaysTable {
+  id: string;
+  name: string;
+  compound_id: string | null;
+  created_at_ms: number;
+}
+
+/** How a device reaches its gateway: its own MQTT login, a topic on a bridge, a Modbus unit, a DL/T 645 address, a watch id. */
+export type TransportKind = 'mqtt' | 'bridge-topic' | 'modbus' | 'dlt645' | 'watch';
+/** provisioned -> commissioned (passed its check on site) -> retired. */
+export type DeviceStatus = 'provisioned' | 'commissioned' | 'retired';
+
+export interface DevicesTable {
+  id: string;
+  gateway_id: string;
+  /** Exactly one of household and site (a construction site's noise sensor). */
+  household_id: string | null;
+  site_id: string | null;
+  /** The firmware profile (vendor/model). */
+  profile: string;
+  /** Where in the home: entry, fridge, bathroom ... ('' when it does not matter). */
+  room: string;
+  transport_kind: TransportKind;
+  /** Unique per gateway and kind among devices not retired: the login, the topic, "bus/unit", "line/address", the watch id. */
+  transport_key: string;
+  /** SHA-256 of the device's MQTT password (kind mqtt), generated on provisioning and shown once. */
+  mqtt_password_sha256: string | null;
+  status: DeviceStatus;
+  created_at_ms: number;
+  updated_at_ms: number;
+}
+
+export interface DeviceTables {
+  gateways: GatewaysTable;
+  devices: DevicesTable;
+}

@@ -1,0 +1,3 @@
+import { defineDeviceStoreSuite } from './device-store-suite.js';
+
+defineDeviceStoreSuite('SQLite');
