@@ -69,8 +69,7 @@ export class HouseholdLife {
     }
     if (!water && !door) return undefined;
 
-    let memory = this.#memories.get(device.householdId);
-    if (!memory) this.#memories.set(device.householdId, (memory = { signsOfLife: new Map(), lastDoorUseAt: undefined, homeRange: undefined, lifeSensors: new Set() }));
+    const memory = this.#memoryFor(device.householdId);
     memory.signsOfLife.set(device.deviceId, Math.max(reading.at, memory.signsOfLife.get(device.deviceId) ?? 0));
     if (door) memory.lastDoorUseAt = Math.max(reading.at, memory.lastDoorUseAt ?? 0);
     if (!door && reading.at - (this.#stored.get(device.deviceId) ?? Number.NEGATIVE_INFINITY) < STORE_EVERY_MS) return undefined;
@@ -80,8 +79,7 @@ export class HouseholdLife {
 
   /** A wristband heard only at home reported: its wearer is in (kept in memory; not a sign of life, it may lie on a table). */
   #heardAtHome(reading: Reading, device: DeviceContext): void {
-    let memory = this.#memories.get(device.householdId);
-    if (!memory) this.#memories.set(device.householdId, (memory = { signsOfLife: new Map(), lastDoorUseAt: undefined, homeRange: undefined, lifeSensors: new Set() }));
+    const memory = this.#memoryFor(device.householdId);
     if (!memory.homeRange) memory.homeRange = { heardAt: reading.at, heartbeatMs: device.heartbeatMs };
     else if (reading.at > memory.homeRange.heardAt) memory.homeRange.heardAt = reading.at;
   }

@@ -4,7 +4,7 @@ import { createRegistryStore } from '../../../cloud/registry/registry-store.js';
 import { VirtualClock } from '../../../lib/time/clock.js';
 import { hashToken } from '../../../lib/tokens.js';
 import { engineAvailable, openTestDb, type Engine, type OpenedTestDb } from '../test-db.js';
-import { addJiangningPlaces } from './places-fixture.js';
+import { addJiangningPlaces, emptyRegistry } from './places-fixture.js';
 
 const NOW = Date.parse('2026-12-07T10:00:00+08:00');
 
@@ -22,8 +22,7 @@ export function defineDeviceStoreSuite(engine: Engine): void {
     });
     beforeEach(async () => {
       const db = opened.db;
-      for (const table of ['devices', 'gateways', 'absences', 'emergency_contacts', 'residents', 'household_tags', 'households', 'compounds'] as const) await db.deleteFrom(table).execute();
-      for (const level of ['grid', 'community', 'street', 'district', 'city'] as const) await db.deleteFrom('places').where('level', '=', level).execute();
+      await emptyRegistry(db);
       const clock = new VirtualClock(NOW);
       const registry = createRegistryStore(db, clock);
       devices = createDeviceStore(db, clock);

@@ -5,7 +5,7 @@ import { createRegistryStore, type RegistryStore } from '../../../cloud/registry
 import { createUserStore, type UserStore } from '../../../cloud/registry/user-store.js';
 import { VirtualClock } from '../../../lib/time/clock.js';
 import { engineAvailable, openTestDb, type Engine, type OpenedTestDb } from '../test-db.js';
-import { addJiangningPlaces } from './places-fixture.js';
+import { addJiangningPlaces, emptyRegistry } from './places-fixture.js';
 
 const NOW = Date.parse('2026-12-07T10:00:00+08:00');
 const HOUR = 3_600_000;
@@ -28,8 +28,7 @@ export function definePeopleAndAccessSuite(engine: Engine): void {
     });
     beforeEach(async () => {
       const db = opened.db;
-      for (const table of ['audit_log', 'api_tokens', 'user_places', 'users', 'absences', 'emergency_contacts', 'residents', 'household_tags', 'households', 'compounds'] as const) await db.deleteFrom(table).execute();
-      for (const level of ['grid', 'community', 'street', 'district', 'city'] as const) await db.deleteFrom('places').where('level', '=', level).execute();
+      await emptyRegistry(db);
       clock = new VirtualClock(NOW);
       registry = createRegistryStore(db, clock);
       users = createUserStore(db, clock);

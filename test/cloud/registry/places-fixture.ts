@@ -1,3 +1,5 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../../../cloud/db/database.js';
 import type { RegistryStore } from '../../../cloud/registry/registry-store.js';
 
 /**
@@ -10,4 +12,12 @@ export async function addJiangningPlaces(registry: RegistryStore, grids: readonl
   await registry.addPlace({ id: 'jiangning', parentId: 'jingan', level: 'street', name: '江宁路街道' });
   await registry.addPlace({ id: 'comm-1', parentId: 'jiangning', level: 'community', name: '蒋家巷居委' });
   for (const grid of grids) await registry.addPlace({ id: grid, parentId: 'comm-1', level: 'grid', name: `网格 ${grid.slice(5)}` });
+}
+
+/** Empties every registry table, children before parents (each suite's database is its own, reused across its tests). */
+export async function emptyRegistry(db: Kysely<Database>): Promise<void> {
+  for (const table of ['audit_log', 'api_tokens', 'user_places', 'users', 'devices', 'gateways', 'absences', 'emergency_contacts', 'residents', 'household_tags', 'households', 'compounds'] as const) {
+    await db.deleteFrom(table).execute();
+  }
+  for (const level of ['grid', 'community', 'street', 'district', 'city'] as const) await db.deleteFrom('places').where('level', '=', level).execute();
 }

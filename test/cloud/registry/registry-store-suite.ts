@@ -4,7 +4,7 @@ import { createRegistryStore, type RegistryStore } from '../../../cloud/registry
 import { RegistryError } from '../../../cloud/registry/registry-error.js';
 import { VirtualClock } from '../../../lib/time/clock.js';
 import { engineAvailable, openTestDb, type Engine, type OpenedTestDb } from '../test-db.js';
-import { addJiangningPlaces } from './places-fixture.js';
+import { addJiangningPlaces, emptyRegistry } from './places-fixture.js';
 
 /** 2026-12-07 10:00 in Shanghai. */
 const NOW = Date.parse('2026-12-07T10:00:00+08:00');
@@ -24,9 +24,7 @@ export function defineRegistryStoreSuite(engine: Engine): void {
       await opened?.close();
     });
     beforeEach(async () => {
-      for (const table of ['absences', 'emergency_contacts', 'residents', 'household_tags', 'households', 'compounds'] as const) await opened.db.deleteFrom(table).execute();
-      // Children before parents.
-      for (const level of ['grid', 'community', 'street', 'district', 'city'] as const) await opened.db.deleteFrom('places').where('level', '=', level).execute();
+      await emptyRegistry(opened.db);
       store = createRegistryStore(opened.db, new VirtualClock(NOW));
       await addJiangningPlaces(store, ['grid-3']);
     });
